@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * model_priv.h - private: the state of the host model (spec §2) shared by
+ * model.c (containers, groups, ioctls, mm, regions, accounting) and device.c
+ * (device-side DMA, EEH).
+ */
+#ifndef MODEL_PRIV_H
+#define MODEL_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model_fault.h"
+#include "spapr_model.h"
+#include "tce_table.h"
+
+#define MODEL_MAX_GROUPS 64	/* groups in one container */
+#define MODEL_SLOTS 2		/* IOMMU_TABLE_GROUP_MAX_TABLES (AIO) */
+#define MODEL_PA_BASE UINT64_C(0x100000000000) /* so that PA != VA */
+
+/* A VMA of an mm (declared by spapr_model_mm_map). It lives on while a
+ * registered region pins it, even after spapr_model_mm_unmap(). */
+struct model_vma {
+	int mm;
+	uint64_t va, len;
+	uint64_t pa;		/* host physical base, aligned to the page */
+	unsigned int page_shift;
+	unsigned int flags;	/* SPAPR_MODEL_VMA_* */
+	void *host;		/* real memory, or NULL */
+	bool mapped;		/* still declared in its mm */
+	unsigned int pins;	/* region segments pinning it */
+};
+
+/* The part of a region that lies in one VMA. */
+struct region_seg {
+	uint64_t va, len;
+	struct model_vma *vma;
+};
+
+/* A preregistered region (API struct mm_iommu_table_group_mem_t). */
+struct model_region {
+	struct model_region *prev, *next;	/* per-mm list, newest first */
+	int mm;
+	uint64_t ua;
+	uint64_t entries;	/* system pages */
+	unsigned int pageshift;	/* max IOMMU page shift (§3.5) */
+	uint64_t used;		/* API mem->used */
+	int64_t mapped;		/* API mem->mapped: 1 + TCEs */
+	unsigned int nrefs;	/* containers whose prereg list holds it */
+	int64_t mapped_leak;	/* mapped increments the kernel never drops */
+	unsigned int nsegs;
+	struct region_seg *segs;
+};
+
+struct model_mm {
+	int id;
+	uint64_t memlock_limit;	/* bytes, SPAPR_MODEL_UNLIMITED */
+	bool cap_ipc_lock;
+	uint64_t locked_vm;	/* system pages */
+	uint64_t leaked_pages;	/* failed CREATE charges (§3.6.8) */
+	struct model_region *regions;	/* head = newest */
+	unsigned int nregions;
+	struct model_vma **vmas;	/* mapped VMAs sorted by va */
+	unsigned int nvmas, capvmas;
+	struct spapr_model_counters ctr;
+};
+
+/* A window: one TCE table and what the model knows about it. */
+struct model_table {
+	struct tce_table *t;
+	unsigned int levels;	/* levels as the kernel has them (it_indirect_levels + 1) */
+	enum spapr_model_platform platform;
+	bool platform_owned;	/* <= v6.3 v1: the PE's own table */
+	bool pseries_default;	/* pseries: the default (not a DDW) window */
+	unsigned int linked;	/* PEs it is set on (IODA it_group_list) */
+	uint64_t stale;		/* valid TCEs whose view entry the kernel zeroed */
+	uint64_t v1_pins;	/* v1: TCEs holding a pinned page */
+};
+
+/* One PE (its table group and EEH state). */
+struct model_pe {
+	struct model_table *tables[MODEL_SLOTS];	/* table_group->tables[] */
+	bool poisoned;		/* pseries failed_ddw_pdn_list */
+	bool default_present;	/* pseries: hypervisor default window exists */
+	unsigned int ddws;	/* pseries: DDWs in the hypervisor */
+	bool mmio_enabled, dma_enabled, reset_active;
+	struct spapr_model_pe_stats stats;
+};
+
+struct model_container;
+
+struct model_group {
+	int num;
+	struct spapr_model_group_params p;
+	int handle;		/* -1: not open */
+	struct model_container *container;	/* CONT group->container */
+	bool claimed;		/* DMA ownership claimed for VFIO */
+	struct model_pe pe;
+};
+
+struct model_container {
+	int handle;		/* -1: fd closed (object kept by groups) */
+	bool iommu_set;		/* a driver is set (SET_IOMMU) */
+	bool v2, enabled, def_window_pending;
+	uint64_t locked_pages;	/* v1 ENABLE charge */
+	int mm;			/* bound mm, -1 */
+	struct model_table *tables[MODEL_SLOTS];
+	/* VST container->group_list: list_add() at the head (VST
+	 * tce_iommu_attach_group), so groups[0] is the newest attach. */
+	struct model_group *groups[MODEL_MAX_GROUPS];
+	unsigned int ngroups;
+	/* CONT container->group_list, also head-first (CONT
+	 * vfio_container_attach_group). */
+	struct model_group *cgroups[MODEL_MAX_GROUPS];
+	unsigned int ncgroups;
+	struct model_region **prereg;	/* head-first (VST list_add) */
+	unsigned int nprereg, capprereg;
+	struct spapr_model_counters ctr;
+};
+
+enum handle_kind { H_FREE = 0, H_CONTAINER, H_GROUP };
+
+struct model_handle {
+	enum handle_kind kind;
+	void *obj;
+};
+
+struct spapr_model {
+	struct spapr_backend be;	/* first: spapr_model_from_backend() */
+	pthread_mutex_t lock;
+	struct spapr_model_profile prof;
+	struct model_faults faults;
+
+	struct model_handle *handles;
+	unsigned int nhandles;
+	struct model_group **groups;
+	unsigned int ngroups;
+	struct model_container **conts;	/* every live container object */
+	unsigned int nconts, capconts;
+	struct model_mm **mms;
+	unsigned int nmms;
+	int cur_mm;
+
+	uint64_t next_pa;
+	struct model_vma **phys;	/* live VMAs sorted by pa */
+	unsigned int nphys, capphys;
+
+	struct spapr_model_counters ctr;
+	struct model_container *ctx_cont;	/* counters of the running op */
+	struct model_mm *ctx_mm;
+
+	unsigned int ndiag;
+	char diag[256];
+};
+
+/* ---- model.c helpers used by device.c ---- */
+void model_ctr_add(struct spapr_model *m, size_t field, uint64_t n);
+#define CTR(m, field, n) \
+	model_ctr_add((m), offsetof(struct spapr_model_counters, field), (n))
+
+struct model_group *model_group_by_num(struct spapr_model *m, int num);
+/* The VMA (mapped or only pinned) holding host physical address @pa. */
+struct model_vma *model_vma_by_pa(struct spapr_model *m, uint64_t pa);
+
+/* ---- device.c ---- */
+void model_pe_init(struct model_pe *pe);
+void model_pe_freeze(struct model_pe *pe);
+/* VFIO_EEH_PE_OP on one PE (VST vfio_spapr_ioctl_eeh_pe_op). */
+int model_eeh_pe_op(struct spapr_model *m, struct model_group *g,
+		    const struct vfio_eeh_pe_op *op);
+
+#endif /* MODEL_PRIV_H */
