@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * engine_priv.h - private state of the mapping engine (ctx, containers,
+ * undo log). Shared by engine.c (transactions) and kops.c (kernel calls).
+ */
+#ifndef ENGINE_PRIV_H
+#define ENGINE_PRIV_H
+
+#include "dma_priv.h"
+
+#define MAX_GROUPS 8
+
+/* A registration: process-wide, every container registers every one (the
+ * kernel shares identical registrations between containers of an mm, §3.5). */
+struct ctx_reg {
+	uint64_t va, len;
+	unsigned int page_shift;
+	uint64_t live;		/* bytes of added memory still inside */
+};
+
+/* One MAP the container did. */
+struct cmap {
+	uint64_t va, len, iova;
+	unsigned int prot;
+};
+
+struct spapr_dma_container {
+	struct spapr_dma_ctx *ctx;
+	struct spapr_backend *be;
+	int handle;
+	bool own_handles;
+	int groups[MAX_GROUPS];
+	unsigned int ngroups;
+	struct spapr_dma_caps caps;
+	struct spapr_dma_plan plan;
+	uint64_t win_start, win_size;
+	unsigned int win_shift;
+	bool ddw_created;	/* REMOVE(win_start) at teardown */
+	bool default_used;	/* REMOVE(dma32_start) at teardown */
+	bool indirect;
+	struct dma_iova_alloc alloc;
+	struct cmap *maps;	/* sorted by va */
+	unsigned int nmaps, mcap;
+	_Atomic(struct dma_lookup *) lookup;
+	struct dma_lookup *retired;
+	struct spapr_dma_stats st;
+};
+
+struct spapr_dma_ctx {
+	struct spapr_dma_platform plat;
+	struct spapr_dma_policy pol;
+	struct spapr_dma_mem_region *segs;
+	unsigned int nsegs, scap;
+	struct ctx_reg *regs;
+	unsigned int nregs, rcap;
+	struct spapr_dma_container **cont;
+	unsigned int ncont, ccap;
+};
+
+/* ---- undo log: the inverse of every kernel operation a call did ---- */
+
+enum undo_kind {
+	U_UNREGISTER, U_REGISTER, U_UNMAP, U_MAP, U_REMOVE, U_IOVA_PUT, U_CLOSE, U_UNSET,
+};
+
+struct undo {
+	enum undo_kind kind;
+	struct spapr_dma_container *c;
+	uint64_t va, len, iova;
+	unsigned int prot;
+	int handle;
+};
+
+struct undo_log {
+	struct undo *u;
+	unsigned int n, cap;
+};
+
+int undo_push(struct undo_log *l, struct undo u);
+/* Undo everything in reverse order. Returns the first error of an undo step. */
+int undo_run(struct undo_log *l);
+void undo_free(struct undo_log *l);
+
+/* ---- kernel operations, counted per container (kops.c) ---- */
+
+int k_register(struct spapr_dma_container *c, uint64_t va, uint64_t len);
+int k_unregister(struct spapr_dma_container *c, uint64_t va, uint64_t len);
+int k_map(struct spapr_dma_container *c, uint64_t va, uint64_t iova, uint64_t len,
+	  unsigned int prot);
+int k_unmap(struct spapr_dma_container *c, uint64_t iova, uint64_t len);
+int k_create(struct spapr_dma_container *c, unsigned int shift, uint64_t size,
+	     unsigned int levels, uint64_t *start);
+int k_remove(struct spapr_dma_container *c, uint64_t start);
+int k_get_info(struct spapr_dma_container *c, struct vfio_iommu_spapr_tce_info *info);
+int k_set_iommu(struct spapr_dma_container *c);
+
+/* Fill @e (may be NULL) with step, errno, message and a remedy for it. */
+void err_set(struct spapr_dma_error *e, const char *step, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif /* ENGINE_PRIV_H */

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * kops.c - every kernel operation of the engine goes through here: counted
+ * per container, and undone in reverse order when a call fails.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_priv.h"
+
+static const char *const op_names[SPAPR_DMA_OP_COUNT] = {
+	[SPAPR_DMA_OP_OPEN] = "OPEN",
+	[SPAPR_DMA_OP_CLOSE] = "CLOSE",
+	[SPAPR_DMA_OP_SET_CONTAINER] = "GROUP_SET_CONTAINER",
+	[SPAPR_DMA_OP_UNSET_CONTAINER] = "GROUP_UNSET_CONTAINER",
+	[SPAPR_DMA_OP_SET_IOMMU] = "SET_IOMMU",
+	[SPAPR_DMA_OP_GET_INFO] = "TCE_GET_INFO",
+	[SPAPR_DMA_OP_REGISTER] = "REGISTER_MEMORY",
+	[SPAPR_DMA_OP_UNREGISTER] = "UNREGISTER_MEMORY",
+	[SPAPR_DMA_OP_CREATE] = "TCE_CREATE",
+	[SPAPR_DMA_OP_REMOVE] = "TCE_REMOVE",
+	[SPAPR_DMA_OP_MAP] = "MAP_DMA",
+	[SPAPR_DMA_OP_UNMAP] = "UNMAP_DMA",
+};
+
+const char *spapr_dma_op_name(enum spapr_dma_op op)
+{
+	return (unsigned int)op < SPAPR_DMA_OP_COUNT ? op_names[op] : "?";
+}
+
+static int count(struct spapr_dma_container *c, enum spapr_dma_op op, int rc)
+{
+	c->st.ops[op]++;
+	if (op != SPAPR_DMA_OP_OPEN && op != SPAPR_DMA_OP_CLOSE)
+		c->st.kernel_ops++;
+	return rc;
+}
+
+int k_register(struct spapr_dma_container *c, uint64_t va, uint64_t len)
+{
+	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r), .vaddr = va, .size = len };
+
+	return count(c, SPAPR_DMA_OP_REGISTER, c->be->ops->register_memory(c->be, c->handle, &r));
+}
+
+int k_unregister(struct spapr_dma_container *c, uint64_t va, uint64_t len)
+{
+	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r), .vaddr = va, .size = len };
+
+	return count(c, SPAPR_DMA_OP_UNREGISTER,
+		     c->be->ops->unregister_memory(c->be, c->handle, &r));
+}
+
+int k_map(struct spapr_dma_container *c, uint64_t va, uint64_t iova, uint64_t len,
+	  unsigned int prot)
+{
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m), .vaddr = va, .iova = iova,
+					      .size = len };
+
+	/* trap §10.14: the kernel checks only the first page; we check the end. */
+	if (iova < c->win_start || iova + len < iova || iova + len > c->win_start + c->win_size)
+		return -ERANGE;
+	if (prot & SPAPR_DMA_READ)
+		m.flags |= VFIO_DMA_MAP_FLAG_READ;
+	if (prot & SPAPR_DMA_WRITE)
+		m.flags |= VFIO_DMA_MAP_FLAG_WRITE;
+	return count(c, SPAPR_DMA_OP_MAP, c->be->ops->map_dma(c->be, c->handle, &m));
+}
+
+int k_unmap(struct spapr_dma_container *c, uint64_t iova, uint64_t len)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = len };
+
+	if (iova < c->win_start || iova + len > c->win_start + c->win_size)
+		return -ERANGE;
+	return count(c, SPAPR_DMA_OP_UNMAP, c->be->ops->unmap_dma(c->be, c->handle, &u));
+}
+
+int k_create(struct spapr_dma_container *c, unsigned int shift, uint64_t size,
+	     unsigned int levels, uint64_t *start)
+{
+	struct vfio_iommu_spapr_tce_create cr = { .argsz = sizeof(cr), .page_shift = shift,
+						  .window_size = size, .levels = levels };
+	int rc = count(c, SPAPR_DMA_OP_CREATE, c->be->ops->tce_create(c->be, c->handle, &cr));
+
+	if (!rc)
+		*start = cr.start_addr;	/* any start is fine (trap §10.1) */
+	return rc;
+}
+
+int k_remove(struct spapr_dma_container *c, uint64_t start)
+{
+	struct vfio_iommu_spapr_tce_remove r = { .argsz = sizeof(r), .start_addr = start };
+
+	return count(c, SPAPR_DMA_OP_REMOVE, c->be->ops->tce_remove(c->be, c->handle, &r));
+}
+
+int k_get_info(struct spapr_dma_container *c, struct vfio_iommu_spapr_tce_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	return count(c, SPAPR_DMA_OP_GET_INFO, c->be->ops->get_info(c->be, c->handle, info));
+}
+
+int k_set_iommu(struct spapr_dma_container *c)
+{
+	return count(c, SPAPR_DMA_OP_SET_IOMMU,
+		     c->be->ops->set_iommu(c->be, c->handle, VFIO_SPAPR_TCE_v2_IOMMU));
+}
+
+/* ---- undo log ---- */
+
+int undo_push(struct undo_log *l, struct undo u)
+{
+	if (l->n == l->cap) {
+		unsigned int cap = l->cap ? l->cap * 2 : 32;
+		struct undo *n = realloc(l->u, sizeof(*n) * cap);
+
+		if (!n)
+			return -ENOMEM;
+		l->u = n;
+		l->cap = cap;
+	}
+	l->u[l->n++] = u;
+	return 0;
+}
+
+static int undo_one(struct undo *u)
+{
+	struct spapr_dma_container *c = u->c;
+
+	switch (u->kind) {
+	case U_UNREGISTER:
+		return k_unregister(c, u->va, u->len);
+	case U_REGISTER:
+		return k_register(c, u->va, u->len);
+	case U_UNMAP:
+		return k_unmap(c, u->iova, u->len);
+	case U_MAP:
+		return k_map(c, u->va, u->iova, u->len, u->prot);
+	case U_REMOVE:
+		return k_remove(c, u->iova);
+	case U_IOVA_PUT:
+		return dma_iova_put(&c->alloc, u->iova, u->len);
+	case U_CLOSE:
+		return count(c, SPAPR_DMA_OP_CLOSE, c->be->ops->close(c->be, u->handle));
+	case U_UNSET:
+		return count(c, SPAPR_DMA_OP_UNSET_CONTAINER,
+			     c->be->ops->group_unset_container(c->be, u->handle));
+	}
+	return -EINVAL;
+}
+
+int undo_run(struct undo_log *l)
+{
+	int first = 0;
+
+	while (l->n) {
+		int rc = undo_one(&l->u[--l->n]);
+
+		if (rc && !first)
+			first = rc;
+	}
+	return first;
+}
+
+void undo_free(struct undo_log *l)
+{
+	free(l->u);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- errors ---- */
+
+static const char *remedy_for(const char *step, int err)
+{
+	if (!strcmp(step, "SET_IOMMU") && (err == EINVAL || err == EPERM))
+		return "this kernel offers only the v1 sPAPR IOMMU (pseries guest kernels before "
+		       "6.11): upgrade the kernel; this engine needs v2";
+	if (!strcmp(step, "REGISTER_MEMORY")) {
+		if (err == ENOMEM)
+			return "raise RLIMIT_MEMLOCK (ulimit -l) or run with CAP_IPC_LOCK";
+		if (err == EFAULT)
+			return "the memory cannot be pinned (read-only, hole or VM_IO): map it "
+			       "read-write and populated";
+		if (err == EINVAL)
+			return "the range partly overlaps another registration of this process or is "
+			       "not system-page aligned: register whole, identical ranges";
+	}
+	if (!strcmp(step, "TCE_CREATE")) {
+		if (err == ENOMEM)
+			return "raise RLIMIT_MEMLOCK or use larger hugepages (smaller TCE table)";
+		if (err == ENODEV || err == EINVAL)
+			return "the platform refused the window (on pseries the device may refuse "
+			       "DDWs until reboot): use --policy indirect";
+		if (err == ENOSPC)
+			return "both window slots are in use: close the other user of the container";
+	}
+	if (!strcmp(step, "MAP_DMA") && err == EINVAL)
+		return "TCE larger than the memory's page: back it with hugetlbfs pages of at least "
+		       "the TCE size";
+	if (!strcmp(step, "window") || !strcmp(step, "iova"))
+		return "map less memory, or create the container with a larger window "
+		       "(policy window_size / direct_top / indirect_reserve)";
+	if (err == EPERM)
+		return "the container belongs to another process (mm) or no memory is registered";
+	if (err == EBUSY)
+		return "the group is in use by another container or process";
+	return "see the kernel log (dmesg) for the platform's reason";
+}
+
+void err_set(struct spapr_dma_error *e, const char *step, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return;
+	memset(e, 0, sizeof(*e));
+	dma_fmt(e->step, sizeof(e->step), "%s", step);
+	e->err = rc < 0 ? -rc : rc;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	dma_fmt(e->remedy, sizeof(e->remedy), "%s", remedy_for(step, e->err));
+}
+
+int spapr_dma_error_format(const struct spapr_dma_error *e, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s: %s (%d): %s; remedy: %s", e->step, strerror(e->err),
+			 e->err, e->message, e->remedy);
+
+	return n < 0 ? 0 : n;
+}

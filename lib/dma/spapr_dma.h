@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * spapr_dma.h - the mapping engine: how a process's DMA memory reaches a
+ * device behind a POWER sPAPR TCE IOMMU (VFIO_SPAPR_TCE_v2_IOMMU).
+ *
+ * The engine is independent of DPDK. It talks to the kernel only through a
+ * struct spapr_backend (real VFIO or the host model) and follows the kernel
+ * facts of ../shared/spec/spapr-tce-kernel-model.md ("the spec", §N).
+ *
+ * Two layers:
+ *
+ *  1. The planner (spapr_dma_plan_make) is a pure function. From the
+ *     container's capabilities (GET_INFO plus the platform limits GET_INFO
+ *     does not report), the memory to map and a policy it chooses:
+ *       - direct mode: one Dynamic DMA Window (DDW) covering every address,
+ *         IOVA = window start + address (address = VA, or PA in IOVA-as-PA
+ *         mode): no lookup needed, one MAP per contiguous range;
+ *       - indirect mode: IOVAs allocated densely inside the best window that
+ *         can exist (a DDW sized to the memory, else the default 32-bit
+ *         window with 4 KiB TCEs); data paths translate with spapr_dma_iova().
+ *     The plan carries page size, window size, levels, table bytes, the
+ *     locked_vm it needs and the number of kernel operations, plus an
+ *     explanation: every candidate considered and why it was rejected, and a
+ *     remedy when nothing works.
+ *
+ *  2. The engine (struct spapr_dma_ctx) holds the process's DMA memory and
+ *     its containers. Each container gets a window per its plan, one
+ *     REGISTER per maximal contiguous VA range of one backing page size and
+ *     one MAP per contiguous range. Memory added or removed later (hotplug)
+ *     is mapped into / unmapped from every container without re-creating
+ *     windows. Every call is transactional: when a kernel operation fails,
+ *     the operations already done by that call are undone in reverse order,
+ *     the engine's state is unchanged, and a struct spapr_dma_error names the
+ *     failing step, the errno and a remedy.
+ *
+ * Ownership: the ctx owns its containers; a container owns the handles it
+ * opened itself (spapr_dma_container_create) but not handles given to it
+ * (spapr_dma_container_attach). The backend is owned by the caller and must
+ * outlive every container using it. Plans and stats are plain values copied
+ * out to the caller.
+ *
+ * Thread-safety: calls that change state (ctx create/destroy, mem add/remove,
+ * container create/attach/destroy) and the introspection calls (plan,
+ * window, stats) must be serialised by the caller (one control thread, as in
+ * DPDK's EAL). spapr_dma_iova() may run concurrently with everything else
+ * (except destroying its container) from any number of threads: lookups read an immutable snapshot published with
+ * release/acquire ordering; superseded snapshots are freed only when the
+ * container is destroyed. A lookup racing with the removal of the very
+ * memory it translates may return the old IOVA (the caller must not remove
+ * memory it is still using for DMA).
+ *
+ * All functions return 0 (or a documented value) on success and -errno on
+ * failure; nothing is printed.
+ */
+#ifndef SPAPR_DMA_H
+#define SPAPR_DMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spapr_backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SPAPR_DMA_UNLIMITED UINT64_MAX
+/** spapr_dma_iova() result for an address that is not mapped. */
+#define SPAPR_DMA_BAD_IOVA UINT64_MAX
+
+/* ------------------------------------------------------------------------ */
+/* Platform and capabilities.                                               */
+/* ------------------------------------------------------------------------ */
+
+enum spapr_dma_platform_kind {
+	SPAPR_DMA_PLATFORM_POWERNV = 0,	/**< bare metal: tables in host memory */
+	SPAPR_DMA_PLATFORM_PSERIES = 1,	/**< LPAR/KVM guest: tables in the hypervisor */
+};
+
+/**
+ * Platform limits that GET_INFO does not report (spec §5.2, §5.3, §6, §9).
+ * On a real machine: kind from /proc/cpuinfo "platform", system_page_shift
+ * from sysconf(_SC_PAGESIZE); the other fields are the kernel's constants
+ * (spapr_dma_platform_default()). In model tests, fill it from the profile.
+ */
+struct spapr_dma_platform {
+	enum spapr_dma_platform_kind kind;
+	unsigned int system_page_shift;	/**< PAGE_SHIFT: 16 (64 KiB) or 12 */
+	uint64_t max_level_chunk;	/**< bytes of one table level (16 MiB); 0 = no limit */
+	unsigned int bus_addr_bits;	/**< PowerNV 55-bit rule; 0 = none */
+	bool table_charge_x1;		/**< pre-4.19 PowerNV: tables charged x1, not x2 */
+	uint64_t ddw_start_hint;	/**< where a DDW is expected (display only) */
+	/**
+	 * pseries: the most TCEs the hypervisor gives one DDW
+	 * (largest_available_block of ibm,query-pe-dma-window). The kernel does
+	 * not show it to userspace, so 0 = unknown: the planner then trusts
+	 * GET_INFO and the engine falls back to a smaller window when CREATE
+	 * fails (which leaks that CREATE's locked_vm charge, §3.6 step 8).
+	 */
+	uint64_t ddw_max_entries;
+};
+
+/** The usual limits of @kind with @system_page_shift. */
+void spapr_dma_platform_default(enum spapr_dma_platform_kind kind,
+				unsigned int system_page_shift,
+				struct spapr_dma_platform *out);
+
+/** What one container can do: GET_INFO (spec §3.3) plus the platform. */
+struct spapr_dma_caps {
+	bool ddw;			/**< flags & VFIO_IOMMU_SPAPR_INFO_DDW */
+	uint64_t dma32_start;
+	uint64_t dma32_size;
+	uint64_t pgsizes;		/**< bit n: 2^n-byte TCEs supported */
+	uint32_t max_windows;		/**< max_dynamic_windows_supported */
+	uint32_t max_levels;
+	struct spapr_dma_platform platform;
+};
+
+/** Fill @caps from a GET_INFO answer and the platform. */
+void spapr_dma_caps_from_info(const struct vfio_iommu_spapr_tce_info *info,
+			      const struct spapr_dma_platform *plat,
+			      struct spapr_dma_caps *caps);
+
+/* ------------------------------------------------------------------------ */
+/* Memory and policy.                                                       */
+/* ------------------------------------------------------------------------ */
+
+#define SPAPR_DMA_READ	(1u << 0)	/**< the device may read the memory */
+#define SPAPR_DMA_WRITE	(1u << 1)	/**< the device may write the memory */
+
+/**
+ * A piece of process memory to make DMA-able. @va and @len must be aligned
+ * to the system page (REGISTER needs that, trap §10.6) and to @page_shift.
+ * @page_shift is the backing page: the hugetlbfs page size, or the system
+ * page for anything else (THP counts as system pages, spec §3.5).
+ * @pa is used only when IOVAs must equal physical addresses; the range must
+ * then be physically contiguous.
+ */
+struct spapr_dma_mem_region {
+	uint64_t va;
+	uint64_t len;
+	unsigned int page_shift;
+	int numa_node;			/**< informational; -1 unknown */
+	uint64_t pa;
+	unsigned int prot;		/**< SPAPR_DMA_READ|WRITE; 0 means both */
+};
+
+enum spapr_dma_mode {
+	SPAPR_DMA_MODE_AUTO = 0,	/**< direct when possible, else indirect */
+	SPAPR_DMA_MODE_DIRECT = 1,	/**< 1:1 DDW only */
+	SPAPR_DMA_MODE_INDIRECT = 2,	/**< allocated IOVAs only */
+};
+
+enum spapr_dma_iova_mode {
+	SPAPR_DMA_IOVA_DC = 0,	/**< don't care: direct uses VAs */
+	SPAPR_DMA_IOVA_VA = 1,	/**< direct: IOVA = start + VA */
+	SPAPR_DMA_IOVA_PA = 2,	/**< direct: IOVA = start + PA */
+};
+
+/** What the caller wants. Zero-initialised = auto everything, no limits. */
+struct spapr_dma_policy {
+	enum spapr_dma_mode mode;
+	enum spapr_dma_iova_mode iova_mode;
+	unsigned int page_shift;	/**< force this TCE size; 0 = best */
+	uint64_t window_size;		/**< force this window size; 0 = computed */
+	uint64_t table_budget;		/**< max TCE-table bytes charged; 0 = none */
+	uint64_t memlock_limit;		/**< RLIMIT_MEMLOCK bytes; 0 or UNLIMITED = none */
+	uint64_t memlock_used;		/**< bytes already locked by the process */
+	uint64_t direct_top;		/**< direct: window must reach this address too (hotplug room) */
+	uint64_t indirect_reserve;	/**< indirect: IOVA bytes kept free for hotplug */
+};
+
+/* ------------------------------------------------------------------------ */
+/* The planner.                                                             */
+/* ------------------------------------------------------------------------ */
+
+#define SPAPR_DMA_MAX_CANDIDATES 24
+#define SPAPR_DMA_TEXT 256
+
+/** One window the planner considered. */
+struct spapr_dma_candidate {
+	enum spapr_dma_mode mode;	/**< DIRECT or INDIRECT */
+	bool default_window;		/**< the platform's dma32 window */
+	unsigned int page_shift;
+	uint64_t window_size;
+	unsigned int levels;
+	uint64_t table_bytes;		/**< charged to locked_vm */
+	uint64_t locked_bytes;		/**< table + new registrations */
+	bool accepted;			/**< passed every rule */
+	bool chosen;
+	char reason[SPAPR_DMA_TEXT];	/**< why rejected, or why it is good */
+};
+
+/** The explanation of a plan. */
+struct spapr_dma_explain {
+	unsigned int ncand;
+	struct spapr_dma_candidate cand[SPAPR_DMA_MAX_CANDIDATES];
+	char remedy[SPAPR_DMA_TEXT];	/**< set when the plan failed or degraded */
+};
+
+/** A plan for one container. */
+struct spapr_dma_plan {
+	bool valid;
+	enum spapr_dma_mode mode;	/**< DIRECT or INDIRECT */
+	enum spapr_dma_iova_mode basis;	/**< direct: VA or PA */
+	bool default_window;		/**< indirect inside the dma32 window */
+	bool keep_default;		/**< pseries: DDW goes to slot 1, dma32 kept */
+	unsigned int page_shift;
+	uint64_t window_size;
+	unsigned int levels;
+	uint64_t expected_start;	/**< a hint: the kernel's answer is used */
+	uint64_t table_bytes;		/**< TCE table bytes charged (all windows) */
+	uint64_t register_bytes;	/**< new registrations, bytes */
+	uint64_t locked_bytes;		/**< locked_vm the plan adds */
+	uint64_t mapped_bytes;
+	unsigned int registrations;	/**< REGISTER calls */
+	unsigned int maps;		/**< MAP calls */
+	unsigned int kernel_ops;	/**< REMOVE + CREATE + REGISTER + MAP */
+	struct spapr_dma_explain explain;
+};
+
+/**
+ * Choose how @n regions reach a device of a container with @caps under
+ * @pol. Pure: no backend, no global state (it sorts a temporary copy of
+ * the regions). Returns 0 with @out->valid, or -ENOSPC (no window fits),
+ * -EINVAL (bad regions/policy), -ENOMEM (RLIMIT_MEMLOCK too low, or no
+ * memory for the temporary copy); @out->explain is filled in every case.
+ */
+int spapr_dma_plan_make(const struct spapr_dma_caps *caps,
+			const struct spapr_dma_mem_region *regions, unsigned int n,
+			const struct spapr_dma_policy *pol, struct spapr_dma_plan *out);
+
+/** Render the plan and its explanation as text. Returns the length. */
+int spapr_dma_plan_format(const struct spapr_dma_plan *plan, char *buf, size_t len);
+
+/**
+ * Bytes the kernel charges to locked_vm for a window (spec §5.3), or 0 if
+ * the geometry is impossible. Exposed for tools and tests.
+ */
+uint64_t spapr_dma_table_bytes(const struct spapr_dma_platform *plat,
+			       unsigned int page_shift, uint64_t window_size,
+			       unsigned int levels);
+
+/**
+ * Fewest levels that can hold the window (spec §5.2: per-level chunk limit,
+ * 55-bit rule, @max_levels), or 0 if none can.
+ */
+unsigned int spapr_dma_levels_needed(const struct spapr_dma_platform *plat,
+				     unsigned int page_shift, uint64_t window_size,
+				     unsigned int max_levels);
+
+/* ------------------------------------------------------------------------ */
+/* Errors and statistics.                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** What went wrong: step ("MAP_DMA", "plan", ...), errno, text, remedy. */
+struct spapr_dma_error {
+	char step[32];
+	int err;			/**< positive errno */
+	char message[SPAPR_DMA_TEXT];
+	char remedy[SPAPR_DMA_TEXT];
+};
+
+/** Kernel operations the engine issues (counted in stats). */
+enum spapr_dma_op {
+	SPAPR_DMA_OP_OPEN = 0,		/**< container/group open */
+	SPAPR_DMA_OP_CLOSE,
+	SPAPR_DMA_OP_SET_CONTAINER,
+	SPAPR_DMA_OP_UNSET_CONTAINER,
+	SPAPR_DMA_OP_SET_IOMMU,
+	SPAPR_DMA_OP_GET_INFO,
+	SPAPR_DMA_OP_REGISTER,
+	SPAPR_DMA_OP_UNREGISTER,
+	SPAPR_DMA_OP_CREATE,
+	SPAPR_DMA_OP_REMOVE,
+	SPAPR_DMA_OP_MAP,
+	SPAPR_DMA_OP_UNMAP,
+	SPAPR_DMA_OP_COUNT
+};
+
+/** Upper-case name of an op ("MAP_DMA"). */
+const char *spapr_dma_op_name(enum spapr_dma_op op);
+
+struct spapr_dma_stats {
+	unsigned int windows;		/**< windows open (created or default in use) */
+	uint64_t tces_in_use;		/**< TCEs the engine's mappings occupy */
+	uint64_t bytes_registered;	/**< bytes this container registered */
+	uint64_t bytes_mapped;
+	unsigned int registrations;
+	unsigned int mappings;		/**< mapped ranges (one MAP each) */
+	uint64_t table_bytes_charged;	/**< TCE table bytes charged to locked_vm */
+	uint64_t kernel_ops;		/**< ioctls issued (not open/close) */
+	uint64_t ops[SPAPR_DMA_OP_COUNT];
+	uint64_t iova_free;		/**< indirect: IOVA bytes still free */
+};
+
+/* ------------------------------------------------------------------------ */
+/* The engine.                                                              */
+/* ------------------------------------------------------------------------ */
+
+struct spapr_dma_ctx;
+struct spapr_dma_container;
+
+/** A new engine for one process. @plat and @pol are copied. NULL: -ENOMEM. */
+struct spapr_dma_ctx *spapr_dma_ctx_create(const struct spapr_dma_platform *plat,
+					   const struct spapr_dma_policy *pol);
+
+/** Destroy every container (best effort), then the ctx. */
+void spapr_dma_ctx_destroy(struct spapr_dma_ctx *ctx);
+
+/** Replace the policy used for containers created from now on. */
+void spapr_dma_ctx_set_policy(struct spapr_dma_ctx *ctx, const struct spapr_dma_policy *pol);
+
+/**
+ * Add memory (e.g. DPDK memseg lists, or hotplugged segments) and make it
+ * DMA-able in every container. Regions must not overlap memory already
+ * added. Contiguous regions of one page size are registered together.
+ * On failure nothing changed; @err (may be NULL) says why.
+ */
+int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_region *r,
+		      unsigned int n, struct spapr_dma_error *err);
+
+/**
+ * Remove memory: [va, va+len) must be exactly the union of regions added
+ * before (whole regions). Its IOVAs are unmapped in every container; a
+ * registration is dropped once none of its memory remains.
+ */
+int spapr_dma_mem_remove(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len,
+			 struct spapr_dma_error *err);
+
+/**
+ * Open a container and the IOMMU groups @group_nums[0..n) on @be, attach
+ * them (v2), plan, create the window and map all memory of the ctx.
+ * The container owns these handles. pseries allows one group per container
+ * (trap §10.15): more fail with -EINVAL before any kernel call.
+ */
+int spapr_dma_container_create(struct spapr_dma_ctx *ctx, struct spapr_backend *be,
+			       const int *group_nums, unsigned int n,
+			       struct spapr_dma_container **out, struct spapr_dma_error *err);
+
+#define SPAPR_DMA_ATTACH_IOMMU_SET (1u << 0)	/**< SET_IOMMU(v2) already done */
+
+/**
+ * Like spapr_dma_container_create for handles that already exist (e.g. the
+ * ones DPDK opened): @container with @group_handles already set to it. The
+ * engine does not close them.
+ */
+int spapr_dma_container_attach(struct spapr_dma_ctx *ctx, struct spapr_backend *be,
+			       int container, const int *group_handles, unsigned int n,
+			       unsigned int flags, struct spapr_dma_container **out,
+			       struct spapr_dma_error *err);
+
+/**
+ * Tear the container down: remove its windows (which clears their TCEs),
+ * then unregister its memory, then close owned handles. Best effort: goes on
+ * after an error and returns the first one.
+ */
+int spapr_dma_container_destroy(struct spapr_dma_container *c, struct spapr_dma_error *err);
+
+/** The plan the container runs (copied). */
+void spapr_dma_container_plan(const struct spapr_dma_container *c, struct spapr_dma_plan *out);
+
+/** The container's backend handle. */
+int spapr_dma_container_handle(const struct spapr_dma_container *c);
+
+/** Actual window: start (from the kernel), size, page shift. */
+void spapr_dma_container_window(const struct spapr_dma_container *c, uint64_t *start,
+				uint64_t *size, unsigned int *page_shift);
+
+void spapr_dma_container_stats(const struct spapr_dma_container *c, struct spapr_dma_stats *st);
+
+/**
+ * Hot path: the IOVA of @va in container @c, or SPAPR_DMA_BAD_IOVA if @va is
+ * not mapped. No lock, no allocation, safe from any thread.
+ */
+uint64_t spapr_dma_iova(const struct spapr_dma_container *c, uint64_t va);
+
+/** Number of containers and the i-th one. */
+unsigned int spapr_dma_ctx_containers(const struct spapr_dma_ctx *ctx);
+struct spapr_dma_container *spapr_dma_ctx_container(struct spapr_dma_ctx *ctx, unsigned int i);
+
+/** Render an error as "step: strerror (errno): message; remedy". */
+int spapr_dma_error_format(const struct spapr_dma_error *e, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPAPR_DMA_H */
