@@ -30,12 +30,30 @@ const char *spapr_dma_op_name(enum spapr_dma_op op)
 	return (unsigned int)op < SPAPR_DMA_OP_COUNT ? op_names[op] : "?";
 }
 
+/*
+ * A few sPAPR ioctls fail with a POSITIVE value, and no ioctl the engine
+ * issues returns one on success:
+ *   - MAP/UNMAP with a misaligned IOVA return 1: iommu_tce_put_param_check()
+ *     and iommu_tce_clear_param_check() (arch/powerpc/include/asm/iommu.h)
+ *     are built with a logical ||, and tce_iommu_ioctl() returns that value;
+ *   - REGISTER whose pinning stops after k > 0 pages returns k: gup returns
+ *     the count it pinned and mm_iommu_do_alloc() (iommu_api.c) only turns 0
+ *     into -EFAULT; everything is undone all the same.
+ * Turn them into the -errno the rest of the engine (and its callers) expect.
+ */
+static int kernel_rc(enum spapr_dma_op op, int rc)
+{
+	if (rc <= 0)
+		return rc;
+	return op == SPAPR_DMA_OP_REGISTER ? -EFAULT : -EINVAL;
+}
+
 static int count(struct spapr_dma_container *c, enum spapr_dma_op op, int rc)
 {
 	c->st.ops[op]++;
 	if (op != SPAPR_DMA_OP_OPEN && op != SPAPR_DMA_OP_CLOSE)
 		c->st.kernel_ops++;
-	return rc;
+	return kernel_rc(op, rc);
 }
 
 int k_register(struct spapr_dma_container *c, uint64_t va, uint64_t len)
