@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+# tests/system/lib/host.sh - host preparation for the POWER testbed.
+#
+# Sourced by tests/system/run. Everything here comes from Debian's archive
+# through apt, using the mirror the machine is already configured with
+# (/etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list).
+# Facts behind the package choices: shared/research/qemu-power-testbed.md.
+
+# Host packages (amd64) and guest packages (ppc64el).
+HOST_PKGS=(qemu-system-ppc gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
+	   cpio xz-utils meson ninja-build)
+BACKPORTS_SOURCES=/etc/apt/sources.list.d/spapr-dpdk-testbed-backports.sources
+
+# The first "URIs:" of the deb822 entry that carries the plain release suite
+# (bookworm); fall back to a one-line sources.list entry.
+debian_mirror() {
+	local f=/etc/apt/sources.list.d/debian.sources uri
+	if [[ -r $f ]]; then
+		uri=$(awk -v rel="$DEBIAN_RELEASE" '
+			/^URIs:/ { u = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == rel) { print u; exit } }
+			/^$/ { u = "" }' "$f")
+	fi
+	if [[ -z ${uri:-} && -r /etc/apt/sources.list ]]; then
+		uri=$(awk -v rel="$DEBIAN_RELEASE" '$1 == "deb" && $3 == rel { print $2; exit }' \
+			/etc/apt/sources.list)
+	fi
+	[[ -n ${uri:-} ]] || return 1
+	echo "$uri"
+}
+
+apt_has_backports() {
+	grep -rqsE "(^Suites:.*|^deb .*)\b${DEBIAN_RELEASE}-backports\b" \
+		/etc/apt/sources.list /etc/apt/sources.list.d/
+}
+
+# Adds ppc64el and bookworm-backports if missing; installs the host tools.
+host_setup() {
+	local changed=0 mirror
+	if [[ $(id -u) != 0 ]]; then
+		skip "host set-up needs root (dpkg --add-architecture, apt-get install)"
+	fi
+	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
+		log "dpkg --add-architecture ppc64el"
+		dpkg --add-architecture ppc64el
+		changed=1
+	fi
+	if ! apt_has_backports; then
+		mirror=$(debian_mirror) || skip "no Debian ${DEBIAN_RELEASE} entry in the apt sources"
+		log "adding ${DEBIAN_RELEASE}-backports from $mirror"
+		cat >"$BACKPORTS_SOURCES" <<-EOF
+		# Added by spapr-dpdk tests/system/run: the ppc64el guest kernel 6.12.
+		Types: deb
+		URIs: $mirror
+		Suites: ${DEBIAN_RELEASE}-backports
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		EOF
+		changed=1
+	fi
+	if [[ $changed == 1 || ! -e $CACHE/.apt-updated ]] ||
+	   [[ -n $(find "$CACHE/.apt-updated" -mmin +720 2>/dev/null) ]]; then
+		log "apt-get update"
+		# A partial failure (one index of a mirror mid-sync, e.g. the
+		# security suite's ppc64el list) is not fatal: what matters is
+		# whether the packages below can be found and installed, which
+		# is checked next and reported as a skip if not.
+		if apt-get update -qq >"$LOGDIR/apt-update.log" 2>&1; then
+			touch "$CACHE/.apt-updated"
+		else
+			log "warning: apt-get update reported errors: $(grep -m1 '^E:' "$LOGDIR/apt-update.log")"
+		fi
+	fi
+	local missing=() p
+	for p in "${HOST_PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if ((${#missing[@]})); then
+		log "apt-get install ${missing[*]}"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing[@]}" >"$LOGDIR/apt-install.log" 2>&1 ||
+			skip "apt-get install ${missing[*]} failed: $(tail -n 2 "$LOGDIR/apt-install.log" | tr '\n' ' ')"
+	fi
+}
+
+# Newest linux-image-<ver>-powerpc64le (4K pages) in backports.
+kernel_package_name() {
+	apt-cache search --names-only "^linux-image-[0-9.]+.*-powerpc64le${KERNEL_FLAVOUR_SUFFIX}\$" 2>/dev/null |
+		awk '{print $1}' | grep -E "^linux-image-${KERNEL_SERIES//./\\.}\\.[0-9]+.*-powerpc64le${KERNEL_FLAVOUR_SUFFIX}\$" |
+		grep -v -- '-dbg$' | grep -v unsigned | sort -V | tail -n 1 || true
+}
+
+# apt-get download into the cache (once) and unpack with dpkg-deb -x.
+# $1 package (may carry :arch), $2 target directory. Prints the .deb path.
+fetch_deb() {
+	local pkg=$1 dest=$2 deb
+	mkdir -p "$CACHE/debs"
+	deb=$(ls "$CACHE"/debs/"${pkg%%:*}"_*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+	if [[ -z $deb ]]; then
+		log "apt-get download $pkg"
+		(cd "$CACHE/debs" && apt-get download -qq "$pkg" >>"$LOGDIR/download.log" 2>&1) ||
+			skip "apt-get download $pkg failed: $(tail -n 2 "$LOGDIR/download.log" | tr '\n' ' ')"
+		deb=$(ls "$CACHE"/debs/"${pkg%%:*}"_*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+		[[ -n $deb ]] || skip "apt-get download $pkg left no .deb in $CACHE/debs"
+	fi
+	if [[ ! -e $dest/.unpacked-$(basename "$deb") ]]; then
+		rm -rf "$dest"
+		mkdir -p "$dest"
+		dpkg-deb -x "$deb" "$dest"
+		touch "$dest/.unpacked-$(basename "$deb")"
+	fi
+	echo "$deb"
+}
+
+# Kernel and busybox for the guest.
+fetch_guest_packages() {
+	local kpkg
+	kpkg=$(kernel_package_name)
+	[[ -n $kpkg ]] || skip "no linux-image-${KERNEL_SERIES}.*-powerpc64le${KERNEL_FLAVOUR_SUFFIX} in ${DEBIAN_RELEASE}-backports"
+	KERNEL_DEB=$(fetch_deb "$kpkg:ppc64el" "$CACHE/kernel")
+	BUSYBOX_DEB=$(fetch_deb busybox-static:ppc64el "$CACHE/busybox")
+	VMLINUX=$(ls "$CACHE"/kernel/boot/vmlinux-* 2>/dev/null | head -n 1 || true)
+	KVER=${VMLINUX##*/vmlinux-}
+	[[ -r $VMLINUX ]] || fail "no vmlinux in $KERNEL_DEB"
+	log "kernel $KVER ($(basename "$KERNEL_DEB")), busybox $(basename "$BUSYBOX_DEB")"
+}
