@@ -76,6 +76,48 @@ void spapr_dma_ctx_set_policy(struct spapr_dma_ctx *ctx, const struct spapr_dma_
 	ctx->pol = *pol;
 }
 
+void spapr_dma_ctx_set_progress(struct spapr_dma_ctx *ctx, spapr_dma_progress_fn fn, void *arg)
+{
+	ctx->progress = fn;
+	ctx->progress_arg = arg;
+}
+
+/* A call is about to REGISTER and MAP @total bytes in all (see spapr_dma.h). */
+static void progress_begin(struct spapr_dma_ctx *ctx, uint64_t total)
+{
+	ctx->work_total = total;
+	ctx->work_done = 0;
+	ctx->work_reported = 0;
+}
+
+/* The kernel accepted a REGISTER or MAP of @len bytes: report every
+ * SPAPR_DMA_PROGRESS_STEP bytes and when the call's work is complete. */
+static void progress_add(struct spapr_dma_ctx *ctx, uint64_t len)
+{
+	ctx->work_done += len;
+	if (!ctx->progress || !len)
+		return;
+	if (ctx->work_done >= ctx->work_total ||
+	    ctx->work_done - ctx->work_reported >= SPAPR_DMA_PROGRESS_STEP) {
+		ctx->work_reported = ctx->work_done;
+		ctx->progress(ctx->progress_arg, ctx->work_done, ctx->work_total);
+	}
+}
+
+/* Work of mapping @r[0..n) with registrations @regs into one container. */
+static uint64_t work_bytes(const struct spapr_dma_mem_region *r, unsigned int n,
+			   const struct dma_reg *regs, unsigned int nregs)
+{
+	uint64_t b = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		b += r[i].len;
+	for (i = 0; i < nregs; i++)
+		b += regs[i].len;
+	return b;
+}
+
 void spapr_dma_ctx_destroy(struct spapr_dma_ctx *ctx)
 {
 	if (!ctx)
@@ -169,9 +211,12 @@ static int do_register(struct spapr_dma_container *c, uint64_t va, uint64_t len,
 		rc = k_register(c, va, len);
 		if (rc)
 			log->n--;
+		else
+			progress_add(c->ctx, len);
 	}
 	if (rc)
-		err_set(err, "REGISTER_MEMORY", rc, "REGISTER 0x%llx+0x%llx on container %d failed",
+		err_set(err, SPAPR_DMA_STEP_REGISTER, rc,
+			"REGISTER 0x%llx+0x%llx on container %d failed",
 			(unsigned long long)va, (unsigned long long)len, c->handle);
 	return rc;
 }
@@ -187,7 +232,7 @@ static int piece_iova(struct spapr_dma_container *c, const struct dma_piece *p,
 		if (*iova + p->len > c->win_start + c->win_size || *iova < c->win_start) {
 			uint64_t end = *iova + p->len - c->win_start;
 
-			err_set(err, "window", ENOSPC,
+			err_set(err, SPAPR_DMA_STEP_WINDOW, ENOSPC,
 				"0x%llx+%s needs the 1:1 window to reach %s, the window has %s (%s "
 				"missing)", (unsigned long long)p->va, dma_size_str(p->len, a, 24),
 				dma_size_str(end, b, 24), dma_size_str(c->win_size, d, 24),
@@ -207,13 +252,13 @@ static int piece_iova(struct spapr_dma_container *c, const struct dma_piece *p,
 	if (rc == -ENOSPC) {
 		uint64_t big = dma_iova_largest(&c->alloc);
 
-		err_set(err, "iova", ENOSPC,
+		err_set(err, SPAPR_DMA_STEP_IOVA, ENOSPC,
 			"%s at VA 0x%llx does not fit the IOVA window: %s free, largest hole %s "
 			"(%s missing)", dma_size_str(p->len, a, 24), (unsigned long long)p->va,
 			dma_size_str(c->alloc.free_bytes, b, 24), dma_size_str(big, d, 24),
 			dma_size_str(p->len - big, f, 24));
 	} else if (rc) {
-		err_set(err, "iova", rc, "out of memory in the IOVA allocator");
+		err_set(err, SPAPR_DMA_STEP_IOVA, rc, "out of memory in the IOVA allocator");
 	}
 	return rc;
 }
@@ -228,9 +273,11 @@ static int do_map(struct spapr_dma_container *c, const struct dma_piece *p, uint
 		rc = k_map(c, p->va, iova, p->len, p->prot);
 		if (rc)
 			log->n--;
+		else
+			progress_add(c->ctx, p->len);
 	}
 	if (rc)
-		err_set(err, rc == -ERANGE ? "window" : "MAP_DMA", rc,
+		err_set(err, rc == -ERANGE ? SPAPR_DMA_STEP_WINDOW : SPAPR_DMA_STEP_MAP, rc,
 			"MAP 0x%llx+0x%llx at IOVA 0x%llx on container %d failed",
 			(unsigned long long)p->va, (unsigned long long)p->len,
 			(unsigned long long)iova, c->handle);
@@ -250,7 +297,8 @@ static int container_add(struct spapr_dma_container *c, const struct spapr_dma_m
 
 	if (n && dma_mem_max_shift(r, n, pa, &lim) < c->win_shift) {
 		/* trap §10.8: MAP would fail -EINVAL on the region's pageshift. */
-		err_set(err, "window", EINVAL, "memory at VA 0x%llx (%s pages) is too small for the "
+		err_set(err, SPAPR_DMA_STEP_WINDOW, EINVAL,
+			"memory at VA 0x%llx (%s pages) is too small for the "
 			"window's %s TCEs", (unsigned long long)r[lim].va,
 			dma_size_str(1ull << r[lim].page_shift, a, 24),
 			dma_size_str(1ull << c->win_shift, b, 24));
@@ -258,7 +306,7 @@ static int container_add(struct spapr_dma_container *c, const struct spapr_dma_m
 	}
 	rc = dma_layout_build(r, n, c->ctx->plat.system_page_shift, pa, &lay, why, sizeof(why));
 	if (rc) {
-		err_set(err, "layout", rc, "%s", why);
+		err_set(err, SPAPR_DMA_STEP_LAYOUT, rc, "%s", why);
 		return rc;
 	}
 	tx->maps = malloc(sizeof(*tx->maps) * (lay.npieces ? lay.npieces : 1));
@@ -267,7 +315,8 @@ static int container_add(struct spapr_dma_container *c, const struct spapr_dma_m
 	      grow((void **)&c->maps, &c->mcap, c->nmaps + lay.npieces, sizeof(*c->maps))) ?
 		     -ENOMEM : 0;
 	if (rc)
-		err_set(err, "memory", rc, "out of memory preparing %u mappings", lay.npieces);
+		err_set(err, SPAPR_DMA_STEP_MEMORY, rc,
+			"out of memory preparing %u mappings", lay.npieces);
 	for (i = 0; !rc && i < nregs; i++)
 		rc = do_register(c, regs[i].va, regs[i].len, log, err);
 	for (i = 0; !rc && i < lay.npieces; i++) {
@@ -329,18 +378,19 @@ static int add_prepare(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_reg
 
 	rc = dma_layout_build(r, n, ctx->plat.system_page_shift, false, lay, why, sizeof(why));
 	if (rc) {
-		err_set(err, "layout", rc, "%s", why);
+		err_set(err, SPAPR_DMA_STEP_LAYOUT, rc, "%s", why);
 		return rc;
 	}
 	if (overlaps_existing(ctx, r, n, &where)) {
-		err_set(err, "layout", EEXIST, "region at VA 0x%llx overlaps memory already added",
+		err_set(err, SPAPR_DMA_STEP_LAYOUT, EEXIST,
+			"region at VA 0x%llx overlaps memory already added",
 			(unsigned long long)where);
 		dma_layout_free(lay);
 		return -EEXIST;
 	}
 	if (grow((void **)&ctx->segs, &ctx->scap, ctx->nsegs + n, sizeof(*ctx->segs)) ||
 	    grow((void **)&ctx->regs, &ctx->rcap, ctx->nregs + lay->nregs, sizeof(*ctx->regs))) {
-		err_set(err, "memory", ENOMEM, "out of memory adding %u regions", n);
+		err_set(err, SPAPR_DMA_STEP_MEMORY, ENOMEM, "out of memory adding %u regions", n);
 		dma_layout_free(lay);
 		return -ENOMEM;
 	}
@@ -378,6 +428,7 @@ int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_regi
 		return rc;
 	tx = calloc(ctx->ncont ? ctx->ncont : 1, sizeof(*tx));
 	rc = tx ? 0 : -ENOMEM;
+	progress_begin(ctx, ctx->ncont * work_bytes(r, n, lay.regs, lay.nregs));
 	for (i = 0; !rc && i < ctx->ncont; i++)
 		rc = container_add(ctx->cont[i], r, n, lay.regs, lay.nregs, &tx[i], &log, err);
 	if (rc) {
@@ -446,7 +497,7 @@ static int unmap_range(struct spapr_dma_container *c, uint64_t va, uint64_t len,
 		if (!rc && (rc = k_unmap(c, iova, e - s)))
 			log->n--;
 		if (rc)
-			err_set(err, "UNMAP_DMA", rc, "UNMAP IOVA 0x%llx+0x%llx failed",
+			err_set(err, SPAPR_DMA_STEP_UNMAP, rc, "UNMAP IOVA 0x%llx+0x%llx failed",
 				(unsigned long long)iova, (unsigned long long)(e - s));
 	}
 	return rc;
@@ -471,7 +522,8 @@ static int unregister_emptied(struct spapr_dma_container *c, uint64_t va, uint64
 		if (!rc && (rc = k_unregister(c, g->va, g->len)))
 			log->n--;
 		if (rc)
-			err_set(err, "UNREGISTER_MEMORY", rc, "UNREGISTER 0x%llx+0x%llx failed",
+			err_set(err, SPAPR_DMA_STEP_UNREGISTER, rc,
+				"UNREGISTER 0x%llx+0x%llx failed",
 				(unsigned long long)g->va, (unsigned long long)g->len);
 	}
 	return rc;
@@ -492,7 +544,7 @@ static int container_remove(struct spapr_dma_container *c, uint64_t va, uint64_t
 	if (!tx->lk || grow((void **)&c->maps, &c->mcap, c->nmaps + 1, sizeof(*c->maps)) ||
 	    (c->indirect && dma_iova_reserve(&c->alloc, hits))) {
 		rc = -ENOMEM;
-		err_set(err, "memory", rc, "out of memory removing memory");
+		err_set(err, SPAPR_DMA_STEP_MEMORY, rc, "out of memory removing memory");
 	}
 	return rc;
 }
@@ -549,7 +601,8 @@ int spapr_dma_mem_remove(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len,
 	int rc;
 
 	if (find_segs(ctx, va, len, &i0, &i1)) {
-		err_set(err, "layout", EINVAL, "0x%llx+0x%llx is not exactly a union of added regions",
+		err_set(err, SPAPR_DMA_STEP_LAYOUT, EINVAL,
+			"0x%llx+0x%llx is not exactly a union of added regions",
 			(unsigned long long)va, (unsigned long long)len);
 		return -EINVAL;
 	}
@@ -583,7 +636,7 @@ static int open_handles(struct spapr_dma_container *c, const int *nums, unsigned
 	h = be->ops->container_open(be);
 	c->st.ops[SPAPR_DMA_OP_OPEN]++;
 	if (h < 0) {
-		err_set(err, "OPEN", h, "cannot open the VFIO container");
+		err_set(err, SPAPR_DMA_STEP_OPEN, h, "cannot open the VFIO container");
 		return h;
 	}
 	c->handle = h;
@@ -596,7 +649,7 @@ static int open_handles(struct spapr_dma_container *c, const int *nums, unsigned
 		h = be->ops->group_open(be, nums[i]);
 		c->st.ops[SPAPR_DMA_OP_OPEN]++;
 		if (h < 0) {
-			err_set(err, "OPEN", h, "cannot open IOMMU group %d", nums[i]);
+			err_set(err, SPAPR_DMA_STEP_OPEN, h, "cannot open IOMMU group %d", nums[i]);
 			return h;
 		}
 		c->groups[c->ngroups++] = h;
@@ -611,7 +664,8 @@ static int open_handles(struct spapr_dma_container *c, const int *nums, unsigned
 		if (!rc)
 			rc = undo_push(log, (struct undo){ .kind = U_UNSET, .c = c, .handle = h });
 		if (rc) {
-			err_set(err, "GROUP_SET_CONTAINER", rc, "group %d cannot join the container",
+			err_set(err, SPAPR_DMA_STEP_SET_CONTAINER, rc,
+				"group %d cannot join the container",
 				nums[i]);
 			return rc;
 		}
@@ -640,7 +694,8 @@ static int make_plan(struct spapr_dma_container *c, struct spapr_dma_error *err)
 	pol.memlock_used += tables_charged(ctx);
 	rc = spapr_dma_plan_make(&c->caps, ctx->segs, ctx->nsegs, &pol, &c->plan);
 	if (rc) {
-		err_set(err, "plan", rc, "no window can map %u regions on this container",
+		err_set(err, SPAPR_DMA_STEP_PLAN, rc,
+			"no window can map %u regions on this container",
 			ctx->nsegs);
 		if (err && c->plan.explain.remedy[0])
 			dma_fmt(err->remedy, sizeof(err->remedy), "%s", c->plan.explain.remedy);
@@ -678,7 +733,8 @@ static int fallback_default(struct spapr_dma_container *c, int create_rc, struct
 				strerror(-create_rc), create_rc);
 		}
 	if (p->mapped_bytes + c->ctx->pol.indirect_reserve > c->caps.dma32_size) {
-		err_set(err, "TCE_CREATE", create_rc, "DDW refused and %s does not fit the default "
+		err_set(err, SPAPR_DMA_STEP_CREATE, create_rc,
+			"DDW refused and %s does not fit the default "
 			"window", dma_size_str(p->mapped_bytes, a, 24));
 		return create_rc;
 	}
@@ -687,7 +743,8 @@ static int fallback_default(struct spapr_dma_container *c, int create_rc, struct
 		if (!rc && (rc = k_create(c, DMA32_PAGE_SHIFT, c->caps.dma32_size, 1, &start)))
 			log->n--;
 		if (rc) {
-			err_set(err, "TCE_CREATE", rc, "DDW refused (%s) and the default window "
+			err_set(err, SPAPR_DMA_STEP_CREATE, rc,
+				"DDW refused (%s) and the default window "
 				"cannot be re-created", strerror(-create_rc));
 			return rc;
 		}
@@ -776,7 +833,7 @@ static int create_ddw(struct spapr_dma_container *c, struct undo_log *log,
 		c->default_used = true;
 	} else if ((rc = k_remove(c, c->caps.dma32_start))) {
 		/* REMOVE of the pending default window frees slot 0 (trap §10.2). */
-		err_set(err, "TCE_REMOVE", rc, "cannot remove the pending default window");
+		err_set(err, SPAPR_DMA_STEP_REMOVE, rc, "cannot remove the pending default window");
 		return rc;
 	}
 	rc = try_create(c, log);
@@ -789,7 +846,8 @@ static int create_ddw(struct spapr_dma_container *c, struct undo_log *log,
 	if (rc && want != SPAPR_DMA_MODE_DIRECT)
 		return fallback_default(c, rc, log, err);
 	if (rc)
-		err_set(err, "TCE_CREATE", rc, "CREATE of a %llu-byte window with 2^%u TCEs, "
+		err_set(err, SPAPR_DMA_STEP_CREATE, rc,
+			"CREATE of a %llu-byte window with 2^%u TCEs, "
 			"%u level(s) failed", (unsigned long long)c->plan.window_size,
 			c->plan.page_shift, c->plan.levels);
 	return rc;
@@ -852,11 +910,12 @@ static int container_setup(struct spapr_dma_container *c, bool iommu_set, struct
 	int rc;
 
 	if (!iommu_set && (rc = k_set_iommu(c))) {
-		err_set(err, "SET_IOMMU", rc, "the container refused the sPAPR TCE v2 IOMMU");
+		err_set(err, SPAPR_DMA_STEP_SET_IOMMU, rc,
+			"the container refused the sPAPR TCE v2 IOMMU");
 		return rc;
 	}
 	if ((rc = k_get_info(c, &info))) {
-		err_set(err, "TCE_GET_INFO", rc, "GET_INFO failed");
+		err_set(err, SPAPR_DMA_STEP_GET_INFO, rc, "GET_INFO failed");
 		return rc;
 	}
 	spapr_dma_caps_from_info(&info, &ctx->plat, &c->caps);
@@ -867,6 +926,7 @@ static int container_setup(struct spapr_dma_container *c, bool iommu_set, struct
 		rc = -ENOMEM;
 	if (!rc) {
 		regs_of_ctx(ctx, regs);
+		progress_begin(ctx, work_bytes(ctx->segs, ctx->nsegs, regs, ctx->nregs));
 		rc = container_add(c, ctx->segs, ctx->nsegs, regs, ctx->nregs, &tx, log, err);
 	}
 	free(regs);
@@ -888,19 +948,20 @@ static int container_new(struct spapr_dma_ctx *ctx, struct spapr_backend *be, un
 
 	*out = NULL;
 	if (n == 0 || n > MAX_GROUPS) {
-		err_set(err, "groups", EINVAL, "%u groups: need 1..%d", n, MAX_GROUPS);
+		err_set(err, SPAPR_DMA_STEP_ARGS, EINVAL, "%u groups: need 1..%d", n, MAX_GROUPS);
 		return -EINVAL;
 	}
 	if (n > 1 && ctx->plat.kind == SPAPR_DMA_PLATFORM_PSERIES) {
 		/* trap §10.15: pseries windows cannot be shared between PEs. */
-		err_set(err, "groups", EINVAL, "pseries allows one IOMMU group per container");
+		err_set(err, SPAPR_DMA_STEP_ARGS, EINVAL,
+			"pseries allows one IOMMU group per container");
 		if (err)
 			dma_fmt(err->remedy, sizeof(err->remedy), "use one container per group");
 		return -EINVAL;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		err_set(err, "memory", ENOMEM, "out of memory");
+		err_set(err, SPAPR_DMA_STEP_MEMORY, ENOMEM, "out of memory");
 		return -ENOMEM;
 	}
 	c->ctx = ctx;
@@ -971,12 +1032,12 @@ static int teardown_windows(struct spapr_dma_container *c, struct spapr_dma_erro
 	/* REMOVE clears every TCE of the window (§3.7), so the registrations
 	 * are unused afterwards and can be dropped without orphaning (§10.12). */
 	if (c->ddw_created && (rc = k_remove(c, c->win_start))) {
-		err_set(err, "TCE_REMOVE", rc, "REMOVE of the DDW at 0x%llx failed",
+		err_set(err, SPAPR_DMA_STEP_REMOVE, rc, "REMOVE of the DDW at 0x%llx failed",
 			(unsigned long long)c->win_start);
 		first = rc;
 	}
 	if (c->default_used && (rc = k_remove(c, c->caps.dma32_start)) && !first) {
-		err_set(err, "TCE_REMOVE", rc, "REMOVE of the default window failed");
+		err_set(err, SPAPR_DMA_STEP_REMOVE, rc, "REMOVE of the default window failed");
 		first = rc;
 	}
 	if (!first)
@@ -1009,7 +1070,7 @@ int spapr_dma_container_destroy(struct spapr_dma_container *c, struct spapr_dma_
 	for (i = 0; !first && i < c->ctx->nregs; i++) {
 		rc = k_unregister(c, c->ctx->regs[i].va, c->ctx->regs[i].len);
 		if (rc && !first)
-			err_set(err, "UNREGISTER_MEMORY", rc, "UNREGISTER 0x%llx failed",
+			err_set(err, SPAPR_DMA_STEP_UNREGISTER, rc, "UNREGISTER 0x%llx failed",
 				(unsigned long long)c->ctx->regs[i].va);
 		first = keep_first(first, rc);
 	}

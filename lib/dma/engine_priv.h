@@ -55,6 +55,10 @@ struct spapr_dma_ctx {
 	unsigned int nregs, rcap;
 	struct spapr_dma_container **cont;
 	unsigned int ncont, ccap;
+	/* Progress of the running call (spapr_dma_ctx_set_progress). */
+	spapr_dma_progress_fn progress;
+	void *progress_arg;
+	uint64_t work_total, work_done, work_reported;
 };
 
 /* ---- undo log: the inverse of every kernel operation a call did ---- */
@@ -95,7 +99,7 @@ int k_get_info(struct spapr_dma_container *c, struct vfio_iommu_spapr_tce_info *
 int k_set_iommu(struct spapr_dma_container *c);
 
 /* Fill @e (may be NULL) with step, errno, message and a remedy for it. */
-void err_set(struct spapr_dma_error *e, const char *step, int rc, const char *fmt, ...)
+void err_set(struct spapr_dma_error *e, enum spapr_dma_step step, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 #endif /* ENGINE_PRIV_H */

@@ -192,12 +192,37 @@ void undo_free(struct undo_log *l)
 
 /* ---- errors ---- */
 
-static const char *remedy_for(const char *step, int err)
+static const char *const step_names[SPAPR_DMA_STEP_COUNT] = {
+	[SPAPR_DMA_STEP_NONE] = "",
+	[SPAPR_DMA_STEP_ARGS] = "groups",
+	[SPAPR_DMA_STEP_LAYOUT] = "layout",
+	[SPAPR_DMA_STEP_MEMORY] = "memory",
+	[SPAPR_DMA_STEP_PLAN] = "plan",
+	[SPAPR_DMA_STEP_OPEN] = "OPEN",
+	[SPAPR_DMA_STEP_SET_CONTAINER] = "GROUP_SET_CONTAINER",
+	[SPAPR_DMA_STEP_SET_IOMMU] = "SET_IOMMU",
+	[SPAPR_DMA_STEP_GET_INFO] = "TCE_GET_INFO",
+	[SPAPR_DMA_STEP_REMOVE] = "TCE_REMOVE",
+	[SPAPR_DMA_STEP_CREATE] = "TCE_CREATE",
+	[SPAPR_DMA_STEP_REGISTER] = "REGISTER_MEMORY",
+	[SPAPR_DMA_STEP_MAP] = "MAP_DMA",
+	[SPAPR_DMA_STEP_UNMAP] = "UNMAP_DMA",
+	[SPAPR_DMA_STEP_UNREGISTER] = "UNREGISTER_MEMORY",
+	[SPAPR_DMA_STEP_WINDOW] = "window",
+	[SPAPR_DMA_STEP_IOVA] = "iova",
+};
+
+const char *spapr_dma_step_name(enum spapr_dma_step step)
 {
-	if (!strcmp(step, "SET_IOMMU") && (err == EINVAL || err == EPERM))
+	return (unsigned int)step < SPAPR_DMA_STEP_COUNT ? step_names[step] : "?";
+}
+
+static const char *remedy_for(enum spapr_dma_step step, int err)
+{
+	if (step == SPAPR_DMA_STEP_SET_IOMMU && (err == EINVAL || err == EPERM))
 		return "this kernel offers only the v1 sPAPR IOMMU (pseries guest kernels before "
 		       "6.11): upgrade the kernel; this engine needs v2";
-	if (!strcmp(step, "REGISTER_MEMORY")) {
+	if (step == SPAPR_DMA_STEP_REGISTER) {
 		if (err == ENOMEM)
 			return "raise RLIMIT_MEMLOCK (ulimit -l) or run with CAP_IPC_LOCK";
 		if (err == EFAULT)
@@ -207,7 +232,7 @@ static const char *remedy_for(const char *step, int err)
 			return "the range partly overlaps another registration of this process or is "
 			       "not system-page aligned: register whole, identical ranges";
 	}
-	if (!strcmp(step, "TCE_CREATE")) {
+	if (step == SPAPR_DMA_STEP_CREATE) {
 		if (err == ENOMEM)
 			return "raise RLIMIT_MEMLOCK or use larger hugepages (smaller TCE table)";
 		if (err == ENODEV || err == EINVAL)
@@ -216,10 +241,10 @@ static const char *remedy_for(const char *step, int err)
 		if (err == ENOSPC)
 			return "both window slots are in use: close the other user of the container";
 	}
-	if (!strcmp(step, "MAP_DMA") && err == EINVAL)
+	if (step == SPAPR_DMA_STEP_MAP && err == EINVAL)
 		return "TCE larger than the memory's page: back it with hugetlbfs pages of at least "
 		       "the TCE size";
-	if (!strcmp(step, "window") || !strcmp(step, "iova"))
+	if (step == SPAPR_DMA_STEP_WINDOW || step == SPAPR_DMA_STEP_IOVA)
 		return "map less memory, or create the container with a larger window "
 		       "(policy window_size / direct_top / indirect_reserve)";
 	if (err == EPERM)
@@ -229,14 +254,15 @@ static const char *remedy_for(const char *step, int err)
 	return "see the kernel log (dmesg) for the platform's reason";
 }
 
-void err_set(struct spapr_dma_error *e, const char *step, int rc, const char *fmt, ...)
+void err_set(struct spapr_dma_error *e, enum spapr_dma_step step, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!e)
 		return;
 	memset(e, 0, sizeof(*e));
-	dma_fmt(e->step, sizeof(e->step), "%s", step);
+	e->step_id = step;
+	dma_fmt(e->step, sizeof(e->step), "%s", spapr_dma_step_name(step));
 	e->err = rc < 0 ? -rc : rc;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);

@@ -127,6 +127,7 @@ struct plan_in {
 	uint64_t top;		/* highest address + 1 the direct window must reach */
 	uint64_t default_table;	/* pseries keep_default: charge of the dma32 window */
 	bool keep_default;
+	int costly_direct;	/* index of the direct candidate the cost rule set aside, or -1 */
 };
 
 static bool memlock_limited(const struct spapr_dma_policy *pol)
@@ -437,8 +438,17 @@ static void indirect_remedy(const struct plan_in *in, struct spapr_dma_plan *out
 	struct spapr_dma_explain *e = &out->explain;
 	const struct spapr_dma_candidate *d = NULL;
 	unsigned int i;
-	char a[24], b[24];
+	char a[24], b[24], s[24], t[24];
 
+	if (in->costly_direct >= 0) {
+		d = &e->cand[in->costly_direct];
+		dma_fmt(e->remedy, sizeof(e->remedy),
+			"direct window of %s would charge %s of locked_vm for %s of memory; indirect "
+			"uses %s: indirect mode is used (policy direct forces the 1:1 window)",
+			sz(d->window_size, a), sz(d->table_bytes, b), sz(in->lay.total, s),
+			sz(out->table_bytes, t));
+		return;
+	}
 	for (i = 0; i < e->ncand && !d; i++)
 		if (e->cand[i].mode == SPAPR_DMA_MODE_DIRECT && e->cand[i].window_size)
 			d = &e->cand[i];
@@ -566,17 +576,124 @@ static int try_default(struct plan_in *in, struct spapr_dma_plan *out)
 	return 0;
 }
 
+/* ---- the cost rule (trap §10.9, auto mode) ---- */
+
+/*
+ * The largest TCE-table charge a direct window may have in auto mode:
+ * max(SPAPR_DMA_DIRECT_TABLE_FLOOR, memory / SPAPR_DMA_DIRECT_TABLE_RATIO),
+ * and, under a finite RLIMIT_MEMLOCK, at most half of what the limit leaves
+ * once the memory is registered (the other half stays for hotplug and for
+ * the tables of other containers). Sets @why to the rule that bounds it.
+ */
+static uint64_t direct_allowance(const struct plan_in *in, char *why, size_t len)
+{
+	const struct spapr_dma_policy *pol = in->pol;
+	uint64_t a = in->lay.total / SPAPR_DMA_DIRECT_TABLE_RATIO;
+	char f[24];
+
+	dma_fmt(why, len, "1/%u of the memory", SPAPR_DMA_DIRECT_TABLE_RATIO);
+	if (a <= SPAPR_DMA_DIRECT_TABLE_FLOOR) {
+		a = SPAPR_DMA_DIRECT_TABLE_FLOOR;
+		dma_fmt(why, len, "the %s floor", sz(a, f));
+	}
+	if (memlock_limited(pol)) {
+		uint64_t avail = memlock_avail(pol);
+		uint64_t half = avail > in->lay.total ? (avail - in->lay.total) / 2 : 0;
+
+		if (half < a) {
+			a = half;
+			dma_fmt(why, len, "half of the RLIMIT_MEMLOCK room left after the memory");
+		}
+	}
+	return a;
+}
+
+static struct spapr_dma_candidate *chosen_cand(struct spapr_dma_plan *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < out->explain.ncand; i++)
+		if (out->explain.cand[i].chosen)
+			return &out->explain.cand[i];
+	return NULL;
+}
+
+/*
+ * A 1:1 window is sized by the highest address, not by the memory, and the
+ * kernel charges its whole table to locked_vm even when the lower levels
+ * are allocated on demand (§5.3): 16 MiB of hugepages at VA 0x7f.. need a
+ * 128 TiB window charging 1 GiB. Set such a direct window aside (it comes
+ * back when no cheaper window exists); returns whether it was set aside.
+ */
+static bool set_aside_costly_direct(struct plan_in *in, struct spapr_dma_plan *out)
+{
+	struct spapr_dma_candidate *c = chosen_cand(out);
+	char a[24], b[24], d[24], f[24], why[64];
+	uint64_t allow = direct_allowance(in, why, sizeof(why));
+
+	/* No memory yet: nothing to weigh the table against, and a dense
+	 * window would be sized by indirect_reserve alone (hotplug would not
+	 * fit): the caller's direct_top decides. */
+	if (!c || !in->lay.total || c->table_bytes <= allow)
+		return false;
+	c->chosen = c->accepted = false;
+	in->costly_direct = (int)(c - out->explain.cand);
+	dma_fmt(c->reason, sizeof(c->reason),
+		"direct window of %s would charge %s of locked_vm for %s of memory (allowed: %s, "
+		"%s)", sz(c->window_size, a), sz(c->table_bytes, b), sz(in->lay.total, d),
+		sz(allow, f), why);
+	return true;
+}
+
+/* Indirect won on cost: say what it costs next to the direct window. */
+static void note_cheaper(const struct plan_in *in, struct spapr_dma_plan *out)
+{
+	struct spapr_dma_candidate *c = &out->explain.cand[in->costly_direct];
+	size_t len = strlen(c->reason);
+	char a[24];
+
+	dma_fmt(c->reason + len, sizeof(c->reason) - len, "; indirect uses %s",
+		sz(out->table_bytes, a));
+}
+
+/* No cheaper window exists: the costly direct window is the plan after all. */
+static int take_back_direct(const struct plan_in *in, struct spapr_dma_plan *out)
+{
+	struct spapr_dma_candidate *c = &out->explain.cand[in->costly_direct];
+	size_t len = strlen(c->reason);
+
+	c->accepted = c->chosen = true;
+	dma_fmt(c->reason + len, sizeof(c->reason) - len, "; chosen: no cheaper window exists");
+	fill_plan(in, c, out);
+	return 0;
+}
+
+/* Direct, then a dense DDW, then the default window; in auto mode a costly
+ * direct window yields to a cheaper indirect one (the cost rule). */
 static int plan_choose(struct plan_in *in, struct spapr_dma_plan *out)
 {
 	enum spapr_dma_mode m = in->pol->mode;
+	bool aside = false;
+	int rc;
 
-	if (m != SPAPR_DMA_MODE_INDIRECT && !try_ddw(in, out, SPAPR_DMA_MODE_DIRECT))
-		return 0;
+	if (m != SPAPR_DMA_MODE_INDIRECT && !try_ddw(in, out, SPAPR_DMA_MODE_DIRECT)) {
+		if (m == SPAPR_DMA_MODE_DIRECT || !(aside = set_aside_costly_direct(in, out)))
+			return 0;
+	}
 	if (m == SPAPR_DMA_MODE_DIRECT)
 		return -ENOSPC;
-	if (!try_ddw(in, out, SPAPR_DMA_MODE_INDIRECT))
+	rc = try_ddw(in, out, SPAPR_DMA_MODE_INDIRECT);
+	if (rc)
+		rc = try_default(in, out);
+	if (!aside)
+		return rc;
+	if (!rc && out->table_bytes < out->explain.cand[in->costly_direct].table_bytes) {
+		note_cheaper(in, out);
 		return 0;
-	return try_default(in, out);
+	}
+	if (!rc && chosen_cand(out))	/* the indirect window is no cheaper */
+		chosen_cand(out)->chosen = false;
+	return take_back_direct(in, out);
 }
 
 int spapr_dma_plan_make(const struct spapr_dma_caps *caps,
@@ -584,7 +701,8 @@ int spapr_dma_plan_make(const struct spapr_dma_caps *caps,
 			const struct spapr_dma_policy *pol, struct spapr_dma_plan *out)
 {
 	static const struct spapr_dma_policy dflt;
-	struct plan_in in = { .caps = caps, .pol = pol ? pol : &dflt, .r = regions, .n = n };
+	struct plan_in in = { .caps = caps, .pol = pol ? pol : &dflt, .r = regions, .n = n,
+			      .costly_direct = -1 };
 	unsigned int i;
 	int rc;
 

@@ -147,7 +147,7 @@ struct spapr_dma_mem_region {
 };
 
 enum spapr_dma_mode {
-	SPAPR_DMA_MODE_AUTO = 0,	/**< direct when possible, else indirect */
+	SPAPR_DMA_MODE_AUTO = 0,	/**< direct when possible and affordable, else indirect */
 	SPAPR_DMA_MODE_DIRECT = 1,	/**< 1:1 DDW only */
 	SPAPR_DMA_MODE_INDIRECT = 2,	/**< allocated IOVAs only */
 };
@@ -174,6 +174,28 @@ struct spapr_dma_policy {
 /* ------------------------------------------------------------------------ */
 /* The planner.                                                             */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * The cost rule of auto mode (trap §10.9). A direct window is sized by the
+ * highest address, not by the memory, and the kernel charges its whole TCE
+ * table to locked_vm (§5.3): 16 MiB of hugepages at VA 0x7f.. would need a
+ * 128 TiB window charging 1 GiB. In auto mode a direct window whose table
+ * charge exceeds its allowance
+ *
+ *     max(SPAPR_DMA_DIRECT_TABLE_FLOOR, memory / SPAPR_DMA_DIRECT_TABLE_RATIO),
+ *     capped, under a finite RLIMIT_MEMLOCK, at half of what the limit leaves
+ *     once the memory is registered,
+ *
+ * is set aside for the first indirect window that exists, when that one
+ * charges less; when none does, the direct window is used all the same.
+ * The floor is one full 16 MiB table level charged x2 (PowerNV), so any
+ * window whose table fits one level stays direct (e.g. IOVA = PA below
+ * 4 TiB with 2 MiB TCEs). The rule needs memory to weigh against: a plan
+ * with no memory yet (direct_top only) is not subject to it.
+ * SPAPR_DMA_MODE_DIRECT ignores the rule.
+ */
+#define SPAPR_DMA_DIRECT_TABLE_FLOOR (32ull << 20)
+#define SPAPR_DMA_DIRECT_TABLE_RATIO 8u
 
 #define SPAPR_DMA_MAX_CANDIDATES 24
 #define SPAPR_DMA_TEXT 256
@@ -254,9 +276,43 @@ unsigned int spapr_dma_levels_needed(const struct spapr_dma_platform *plat,
 /* Errors and statistics.                                                   */
 /* ------------------------------------------------------------------------ */
 
-/** What went wrong: step ("MAP_DMA", "plan", ...), errno, text, remedy. */
+/**
+ * Where a call failed. SPAPR_DMA_STEP_ARGS, _LAYOUT, _MEMORY and _PLAN come
+ * before any kernel call that changes the IOMMU or locked_vm:
+ * step_id == SPAPR_DMA_STEP_PLAN means the planner found no window and no
+ * REMOVE, CREATE, REGISTER or MAP was made; what the call did before (open,
+ * SET_CONTAINER, GET_INFO; SET_IOMMU when attach did it, which cannot be
+ * undone) is undone, so retrying with another policy is safe and leaks
+ * nothing. The other values name the kernel operation that failed.
+ */
+enum spapr_dma_step {
+	SPAPR_DMA_STEP_NONE = 0,	/**< "": no error recorded */
+	SPAPR_DMA_STEP_ARGS,		/**< "groups": bad arguments (group count) */
+	SPAPR_DMA_STEP_LAYOUT,		/**< "layout": bad or overlapping regions */
+	SPAPR_DMA_STEP_MEMORY,		/**< "memory": the engine ran out of memory */
+	SPAPR_DMA_STEP_PLAN,		/**< "plan": no window fits; no kernel call made */
+	SPAPR_DMA_STEP_OPEN,		/**< "OPEN": container or group open */
+	SPAPR_DMA_STEP_SET_CONTAINER,	/**< "GROUP_SET_CONTAINER" */
+	SPAPR_DMA_STEP_SET_IOMMU,	/**< "SET_IOMMU" */
+	SPAPR_DMA_STEP_GET_INFO,	/**< "TCE_GET_INFO" */
+	SPAPR_DMA_STEP_REMOVE,		/**< "TCE_REMOVE" */
+	SPAPR_DMA_STEP_CREATE,		/**< "TCE_CREATE" */
+	SPAPR_DMA_STEP_REGISTER,	/**< "REGISTER_MEMORY" */
+	SPAPR_DMA_STEP_MAP,		/**< "MAP_DMA" */
+	SPAPR_DMA_STEP_UNMAP,		/**< "UNMAP_DMA" */
+	SPAPR_DMA_STEP_UNREGISTER,	/**< "UNREGISTER_MEMORY" */
+	SPAPR_DMA_STEP_WINDOW,		/**< "window": memory does not fit the window; no MAP issued */
+	SPAPR_DMA_STEP_IOVA,		/**< "iova": indirect IOVA space exhausted */
+	SPAPR_DMA_STEP_COUNT
+};
+
+/** The text of a step ("MAP_DMA", "plan", ...), as in spapr_dma_error.step. */
+const char *spapr_dma_step_name(enum spapr_dma_step step);
+
+/** What went wrong: step (text and id), errno, text, remedy. */
 struct spapr_dma_error {
-	char step[32];
+	char step[32];			/**< spapr_dma_step_name(step_id), for messages */
+	enum spapr_dma_step step_id;	/**< for programs: test this, not the text */
 	int err;			/**< positive errno */
 	char message[SPAPR_DMA_TEXT];
 	char remedy[SPAPR_DMA_TEXT];
@@ -311,6 +367,30 @@ void spapr_dma_ctx_destroy(struct spapr_dma_ctx *ctx);
 
 /** Replace the policy used for containers created from now on. */
 void spapr_dma_ctx_set_policy(struct spapr_dma_ctx *ctx, const struct spapr_dma_policy *pol);
+
+/**
+ * Progress of a long call: @done_bytes of @total_bytes of the call's work.
+ * The work of a call (spapr_dma_mem_add, spapr_dma_container_create or
+ * _attach) is, for every container it maps into, the bytes it REGISTERs
+ * plus the bytes it MAPs; each REGISTER and each MAP adds its length to
+ * @done_bytes once the kernel accepted it.
+ */
+typedef void (*spapr_dma_progress_fn)(void *arg, uint64_t done_bytes, uint64_t total_bytes);
+
+/** Bytes of work between two progress calls (the last call is never skipped). */
+#define SPAPR_DMA_PROGRESS_STEP (1ull << 30)
+
+/**
+ * Call @fn(@arg, done, total) during REGISTER/MAP: after a kernel operation
+ * that brings done at least SPAPR_DMA_PROGRESS_STEP past the last call, and
+ * once with done == total after the call's last operation (before the call
+ * commits and returns). done increases strictly from call to call. A call
+ * with no work makes no progress calls; a failing call stops calling (its
+ * undo is not reported). @fn runs on the calling thread, inside the call:
+ * it must not call spapr_dma functions on @ctx except spapr_dma_iova().
+ * @fn NULL: no progress calls (the default).
+ */
+void spapr_dma_ctx_set_progress(struct spapr_dma_ctx *ctx, spapr_dma_progress_fn fn, void *arg);
 
 /**
  * Add memory (e.g. DPDK memseg lists, or hotplugged segments) and make it

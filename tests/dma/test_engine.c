@@ -66,6 +66,36 @@ static uint64_t expected_window(const struct world *w, const struct spapr_dma_pl
 	return pow2_at_least(p->mode == SPAPR_DMA_MODE_DIRECT ? top : total);
 }
 
+/*
+ * Auto mode on PowerNV, by the cost rule of spapr_dma.h (the matrix sets no
+ * RLIMIT_MEMLOCK): the 1:1 window of the best TCE, unless its table charge
+ * is over max(32 MiB, memory / 8) and the dense window charges less.
+ * Returns the expected mode, or -1 where other rules decide (pseries).
+ */
+static int expected_auto_mode(const struct world *w, unsigned int n, enum spapr_dma_iova_mode iova)
+{
+	unsigned int shift = best_tce(w->prof.pgsizes, mem_shift(R, n, iova == SPAPR_DMA_IOVA_PA));
+	uint64_t top = 0, total = 0, allow, direct, dense;
+	unsigned int i, dl, il;
+
+	if (w->prof.platform != SPAPR_MODEL_POWERNV || !shift)
+		return -1;
+	for (i = 0; i < n; i++) {
+		uint64_t end = (iova == SPAPR_DMA_IOVA_PA ? R[i].pa : R[i].va) + R[i].len;
+
+		top = end > top ? end : top;
+		total += R[i].len;
+	}
+	dl = spapr_dma_levels_needed(&w->plat, shift, pow2_at_least(top), w->prof.max_levels);
+	il = spapr_dma_levels_needed(&w->plat, shift, pow2_at_least(total), w->prof.max_levels);
+	if (!dl || !il)
+		return -1;
+	direct = spapr_dma_table_bytes(&w->plat, shift, pow2_at_least(top), dl);
+	dense = spapr_dma_table_bytes(&w->plat, shift, pow2_at_least(total), il);
+	allow = total / 8 > 32 * MiB ? total / 8 : 32 * MiB;
+	return direct > allow && dense < direct ? SPAPR_DMA_MODE_INDIRECT : SPAPR_DMA_MODE_DIRECT;
+}
+
 /* One profile x layout x policy: returns the number of failed checks. */
 static void run_case(const char *profile, enum layout_id lay, enum spapr_dma_mode mode,
 		     enum spapr_dma_iova_mode iova)
@@ -92,6 +122,7 @@ static void run_case(const char *profile, enum layout_id lay, enum spapr_dma_mod
 		/* Only impossible combinations may fail: never on PowerNV or on
 		 * the QEMU pseries guest, and only in the planner, with a remedy. */
 		T_CHECK(!strcmp(err.step, "plan"));
+		T_EQ(err.step_id, SPAPR_DMA_STEP_PLAN);
 		T_CHECK(w.prof.platform == SPAPR_MODEL_PSERIES && strcmp(profile, "pseries-kvm"));
 		if (t_failures != before)
 			fprintf(stderr, "  %s / %s / mode %d: %s\n", profile, layout_name(lay), mode, msg);
@@ -110,6 +141,8 @@ static void run_case(const char *profile, enum layout_id lay, enum spapr_dma_mod
 	}
 	if (mode != SPAPR_DMA_MODE_AUTO)
 		T_EQ(plan.mode, mode);
+	else if (expected_auto_mode(&w, n, iova) >= 0)
+		T_EQ(plan.mode, expected_auto_mode(&w, n, iova));
 	T_EQU(plan.window_size, expected_window(&w, &plan, n, iova));
 	bad = verify_all(&w, group, c, R, n, 2048);
 	T_EQ(bad, 0);
@@ -189,7 +222,11 @@ static void test_exact_plans(void)
 		{ "powernv8", LAY_2M_1G, 0, SPAPR_DMA_MODE_DIRECT, 16, 8 * GiB, 1, 0, false },
 		{ "powernv8", LAY_16M_1G, 0, SPAPR_DMA_MODE_DIRECT, 24, 8 * GiB, 1, 0, false },
 		{ "powernv9", LAY_16M_1G, 0, SPAPR_DMA_MODE_DIRECT, 21, 8 * GiB, 1, 0, false },
-		{ "powernv9", LAY_SPARSE, 0, SPAPR_DMA_MODE_DIRECT, 21, 1ull << 47, 2, 0, false },
+		/* Sparse VAs: the 2^47 1:1 window charges 1 GiB for 2 GiB of memory,
+		 * over 1/8 of it: auto mode maps densely (the cost rule, §10.9). */
+		{ "powernv9", LAY_SPARSE, 0, SPAPR_DMA_MODE_INDIRECT, 21, 2 * GiB, 1, 0, false },
+		{ "powernv9", LAY_SPARSE, SPAPR_DMA_MODE_DIRECT, SPAPR_DMA_MODE_DIRECT, 21,
+		  1ull << 47, 2, 0, false },
 		{ "powernv9", LAY_2M_1G, SPAPR_DMA_MODE_INDIRECT, SPAPR_DMA_MODE_INDIRECT, 21,
 		  1 * GiB, 1, 0, false },
 		{ "powernv9-4k", LAY_SYS_1G, 0, SPAPR_DMA_MODE_DIRECT, 12, 8 * GiB, 1, 0, false },
@@ -306,6 +343,7 @@ static void test_hotplug(void)
 	T_CHECK(strstr(err.message, "4 GiB missing") != NULL);
 
 	T_CHECK(!strcmp(err.step, "window"));
+	T_EQ(err.step_id, SPAPR_DMA_STEP_WINDOW);
 	spapr_model_mm_info(w.m, 0, &a);
 	T_EQU(a.locked_vm_pages, b.locked_vm_pages);	/* REGISTER undone */
 	T_EQ(a.regions, b.regions);
@@ -358,6 +396,7 @@ static void test_hotplug_indirect(void)
 	T_ERR(world_map_mem(&w, add + 1, 1), 0);
 	T_ERR(spapr_dma_mem_add(w.ctx, add + 1, 1, &err), -ENOSPC);
 	T_CHECK(!strcmp(err.step, "iova"));
+	T_EQ(err.step_id, SPAPR_DMA_STEP_IOVA);
 	T_CHECK(strstr(err.message, "missing") != NULL);
 	/* Free IOVA space is reused after a removal. */
 	T_ERR(spapr_dma_mem_remove(w.ctx, add[0].va, add[0].len, &err), 0);
@@ -412,6 +451,7 @@ static void test_several_containers(void)
 static void test_errors(void)
 {
 	struct spapr_dma_policy pol = { .memlock_limit = 256 * MiB };
+	struct spapr_model_mm_info mi;
 	struct spapr_dma_container *c;
 	struct spapr_dma_error err;
 	struct world w;
@@ -423,6 +463,7 @@ static void test_errors(void)
 	T_ERR(world_init(&w, "pseries-v1-only", NULL), 0);
 	T_CHECK(spapr_dma_container_create(w.ctx, w.be, &g, 1, &c, &err) < 0);
 	T_CHECK(!strcmp(err.step, "SET_IOMMU"));
+	T_EQ(err.step_id, SPAPR_DMA_STEP_SET_IOMMU);
 	world_fini(&w);
 	/* RLIMIT_MEMLOCK too small: the planner refuses with the number to use. */
 	T_ERR(world_init(&w, "powernv9", &pol), 0);
@@ -432,6 +473,9 @@ static void test_errors(void)
 	T_ERR(spapr_dma_container_create(w.ctx, w.be, &g, 1, &c, &err), -ENOMEM);
 	spapr_dma_error_format(&err, buf, sizeof(buf));
 	T_CHECK(strstr(buf, "raise RLIMIT_MEMLOCK to 1025 MiB") != NULL);
+	T_EQ(err.step_id, SPAPR_DMA_STEP_PLAN);	/* no kernel call: nothing charged */
+	spapr_model_mm_info(w.m, 0, &mi);
+	T_EQU(mi.locked_vm_pages, 0);
 	world_fini(&w);
 	/* Memory the kernel cannot pin: REGISTER -EFAULT, named, nothing left. */
 	T_ERR(world_init(&w, "powernv9", NULL), 0);
@@ -442,6 +486,7 @@ static void test_errors(void)
 	T_ERR(spapr_dma_mem_add(w.ctx, R, 1, &err), -EFAULT);
 
 	T_CHECK(!strcmp(err.step, "REGISTER_MEMORY"));
+	T_EQ(err.step_id, SPAPR_DMA_STEP_REGISTER);
 	T_CHECK(strstr(err.remedy, "pinned") != NULL);
 	world_fini(&w);
 }
@@ -615,6 +660,101 @@ static void test_pseries_poison(void)
 	T_CHECK(fallbacks > 0);
 }
 
+/* What the progress callback saw. */
+struct progress_log {
+	unsigned int calls;
+	uint64_t done[64], total[64];
+};
+
+static void progress_cb(void *arg, uint64_t done, uint64_t total)
+{
+	struct progress_log *pl = arg;
+
+	if (pl->calls < 64) {
+		pl->done[pl->calls] = done;
+		pl->total[pl->calls] = total;
+	}
+	pl->calls++;
+}
+
+/* Calls increase strictly, with one total; all but the last are >= 1 GiB
+ * apart; the last says done == total. Returns the failures. */
+static int progress_check(const struct progress_log *pl, uint64_t total)
+{
+	int before = t_failures;
+	unsigned int i;
+
+	T_CHECK(pl->calls > 0 && pl->calls <= 64);
+	for (i = 0; i < pl->calls && i < 64; i++) {
+		T_EQU(pl->total[i], total);
+		T_CHECK(pl->done[i] <= total);
+		if (i)
+			T_CHECK(pl->done[i] > pl->done[i - 1]);
+		if (i && i + 1 < pl->calls)
+			T_CHECK(pl->done[i] - pl->done[i - 1] >= SPAPR_DMA_PROGRESS_STEP);
+	}
+	if (pl->calls && pl->calls <= 64)
+		T_EQU(pl->done[pl->calls - 1], total);
+	return t_failures - before;
+}
+
+/*
+ * Progress: 3 GiB of 2 MiB memsegs with alternating permissions (one MAP
+ * each) in indirect mode: one 3 GiB REGISTER, then 1536 MAPs of 2 MiB.
+ * Work = 6 GiB: calls at 3 (the REGISTER), 4, 5 and 6 GiB, not per MAP.
+ */
+static void test_progress(void)
+{
+	static struct spapr_dma_mem_region big[1536];
+	struct spapr_dma_policy pol = { .mode = SPAPR_DMA_MODE_INDIRECT,
+					.indirect_reserve = 1 * GiB };
+	struct spapr_dma_mem_region add[1];
+	struct spapr_dma_container *c1, *c2;
+	struct progress_log pl = { 0 };
+	struct spapr_dma_error err;
+	struct world w;
+	unsigned int i;
+	int g0 = 0, g1 = 1;
+
+	T_ERR(world_init(&w, "powernv9", &pol), 0);
+	regions_fill(big, 1536, VA_BASE, 2 * MiB, 21);
+	for (i = 0; i < 1536; i++)
+		big[i].prot = i % 2 ? SPAPR_DMA_READ : 0;
+	T_ERR(world_map_mem(&w, big, 1536), 0);
+	T_ERR(spapr_dma_mem_add(w.ctx, big, 1536, &err), 0);
+	spapr_dma_ctx_set_progress(w.ctx, progress_cb, &pl);
+	T_ERR(spapr_dma_container_create(w.ctx, w.be, &g0, 1, &c1, &err), 0);
+	T_EQ(progress_check(&pl, 6 * GiB), 0);
+	T_EQ(pl.calls, 4);
+	T_EQU(pl.done[0], 3 * GiB);
+	T_EQU(pl.done[1], 4 * GiB);
+	/* A second container: 6 GiB again, counted from 0. */
+	memset(&pl, 0, sizeof(pl));
+	T_ERR(spapr_dma_container_create(w.ctx, w.be, &g1, 1, &c2, &err), 0);
+	T_EQ(progress_check(&pl, 6 * GiB), 0);
+	/* Hotplug into both containers: 2 x (64 MiB + 64 MiB), one final call. */
+	memset(&pl, 0, sizeof(pl));
+	regions_fill(add, 1, 0x7000000000ull, 64 * MiB, 21);
+	T_ERR(world_map_mem(&w, add, 1), 0);
+	T_ERR(spapr_dma_mem_add(w.ctx, add, 1, &err), 0);
+	T_EQ(progress_check(&pl, 256 * MiB), 0);
+	T_EQ(pl.calls, 1);
+	/* Removing memory is not reported; a failing call stops before done == total. */
+	memset(&pl, 0, sizeof(pl));
+	T_ERR(spapr_dma_mem_remove(w.ctx, add[0].va, add[0].len, &err), 0);
+	T_EQ(pl.calls, 0);
+	T_ERR(spapr_model_fault_inject(w.m, SPAPR_MODEL_OP_MAP_DMA, 2, 0, 1), 0);
+	T_ERR(spapr_dma_mem_add(w.ctx, add, 1, &err), -EIO);
+	spapr_model_fault_clear(w.m);
+	T_EQ(pl.calls, 0);	/* 256 MiB never done: no call at all */
+	/* No callback: nothing is called (and nothing breaks). */
+	spapr_dma_ctx_set_progress(w.ctx, NULL, NULL);
+	memset(&pl, 0, sizeof(pl));
+	T_ERR(spapr_dma_mem_add(w.ctx, add, 1, &err), 0);
+	T_EQ(pl.calls, 0);
+	world_fini(&w);
+}
+
 /* Lookups from other threads while memory is hotplugged and removed. */
 struct reader {
 	const struct spapr_dma_container *c;
@@ -703,6 +843,7 @@ int main(int argc, char **argv)
 	T_RUN(test_attach);
 	T_RUN(test_pseries_unknown_budget);
 	T_RUN(test_pseries_poison);
+	T_RUN(test_progress);
 	T_RUN(test_concurrent_lookup);
 	return t_finish();
 }

@@ -141,6 +141,10 @@ static void sweep_one(const struct scenario *s, enum action a, enum spapr_model_
 		T_CHECK(snap_eq(&before, &after));
 		T_EQ(err.err, e);
 		T_CHECK(err.step[0] != 0 && err.remedy[0] != 0);
+		/* The id names the same step; an injected kernel failure is never
+		 * the planner's (before any kernel call). */
+		T_CHECK(!strcmp(spapr_dma_step_name(err.step_id), err.step));
+		T_CHECK(err.step_id != SPAPR_DMA_STEP_NONE && err.step_id != SPAPR_DMA_STEP_PLAN);
 	} else {
 		(*recovered)++;
 		T_EQ(verify_success(&r, a), 0);

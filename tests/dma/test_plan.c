@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_plan.c - the pure window planner: geometry (spec §5.2/§5.3 worked
- * numbers), page-size choice (traps §10.7-8), window sizing (§10.9),
- * budgets, fallbacks and the explanation text.
+ * numbers), page-size choice (traps §10.7-8), window sizing and auto mode's
+ * cost rule (§10.9), budgets, fallbacks and the explanation text.
  */
 #include <errno.h>
 
@@ -130,14 +130,24 @@ static void test_sparse_va_budget(void)
 
 	regions_fill(r, 1, VA_BASE, 1 * GiB, 21);
 	regions_fill(r + 1, 1, 0x7e0000000000ull, 1 * GiB, 21);
-	/* Unlimited memlock: the 2^47 direct window is affordable with 2 levels. */
+	/* Unlimited memlock: the 2^47 direct window exists with 2 levels, but
+	 * its 1 GiB table is over 1/8 of the 2 GiB of memory: the cost rule
+	 * picks the dense 2 GiB window (trap §10.9). */
+	T_ERR(mk(&caps, r, 2, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_INDIRECT);
+	T_EQU(plan.window_size, 2 * GiB);
+	T_EQU(plan.table_bytes, 128 * KiB);
+	T_CHECK(strstr(cand(SPAPR_DMA_MODE_DIRECT, 21)->reason, "1.00 GiB of locked_vm") != NULL);
+	/* Forced, the direct window is what it was. */
+	pol.mode = SPAPR_DMA_MODE_DIRECT;
 	T_ERR(mk(&caps, r, 2, &pol), 0);
 	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
 	T_EQU(plan.window_size, 1ull << 47);
 	T_EQ(plan.levels, 2);
 	T_EQU(plan.table_bytes, 2 * (512 * MiB + 64 * KiB));
-	/* 3 GiB of memlock: direct needs 2 GiB + 1 GiB table: indirect is chosen
-	 * with a dense 2 GiB window (trap §10.9). */
+	pol.mode = SPAPR_DMA_MODE_AUTO;
+	/* 3 GiB of memlock: direct needs 2 GiB + 1 GiB table: it does not even
+	 * fit RLIMIT_MEMLOCK; a dense 2 GiB window is chosen. */
 	pol.memlock_limit = 3 * GiB;
 	T_ERR(mk(&caps, r, 2, &pol), 0);
 	T_EQ(plan.mode, SPAPR_DMA_MODE_INDIRECT);
@@ -157,6 +167,176 @@ static void test_sparse_va_budget(void)
 	T_ERR(mk(&caps, r, 2, &pol), -ENOSPC);
 	T_CHECK(!plan.valid);
 	T_CHECK(strstr(cand(SPAPR_DMA_MODE_DIRECT, 21)->reason, "table budget") != NULL);
+}
+
+/* Auto mode's cost rule (spapr_dma.h, trap §10.9), both sides of each bound. */
+static void test_cost_rule_brief_case(void)
+{
+	struct spapr_dma_caps caps = caps_powernv9();
+	struct spapr_dma_policy pol = { .iova_mode = SPAPR_DMA_IOVA_VA };
+	struct spapr_dma_mem_region r[1];
+	char buf[4096];
+
+	/* 16 MiB of 2 MiB hugepages at VA 0x7f..: a 128 TiB 1:1 window charges
+	 * 1 GiB (2 levels of 2 MiB TCEs), a dense 16 MiB window 128 KiB. */
+	regions_fill(r, 1, 0x7f0000000000ull, 16 * MiB, 21);
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_INDIRECT);
+	T_CHECK(!plan.default_window);
+	T_EQ(plan.page_shift, 21);
+	T_EQU(plan.window_size, 16 * MiB);
+	T_EQU(plan.table_bytes, 128 * KiB);
+	T_CHECK(!cand(SPAPR_DMA_MODE_DIRECT, 21)->accepted);
+	T_EQU(cand(SPAPR_DMA_MODE_DIRECT, 21)->window_size, 128 * TiB);
+	T_CHECK(strstr(cand(SPAPR_DMA_MODE_DIRECT, 21)->reason,
+		       "direct window of 128 TiB would charge 1.00 GiB of locked_vm for 16 MiB of "
+		       "memory (allowed: 32 MiB, the 32 MiB floor); indirect uses 128 KiB") != NULL);
+	T_CHECK(strstr(plan.explain.remedy, "would charge 1.00 GiB of locked_vm for 16 MiB of "
+			"memory; indirect uses 128 KiB: indirect mode is used") != NULL);
+	spapr_dma_plan_format(&plan, buf, sizeof(buf));
+	T_CHECK(strstr(buf, "- direct/DDW") != NULL);
+	T_CHECK(strstr(buf, "* indirect/DDW") != NULL);
+	/* Forced direct mode keeps working: the rule is auto mode's only. */
+	pol.mode = SPAPR_DMA_MODE_DIRECT;
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
+	T_EQU(plan.window_size, 128 * TiB);
+	T_EQ(plan.levels, 2);
+	T_EQU(plan.table_bytes, 2 * (512 * MiB + 64 * KiB));
+	T_EQ(plan.explain.remedy[0], 0);
+	/* No memory yet, hotplug room up to 1 TiB: 64 KiB TCEs (all that is
+	 * certain), ~256 MiB charged, over the floor; with nothing to weigh it
+	 * against the rule does not apply. */
+	pol = (struct spapr_dma_policy){ .direct_top = 1 * TiB };
+	T_ERR(mk(&caps, r, 0, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
+	T_EQ(plan.page_shift, 16);
+	T_EQU(plan.window_size, 1 * TiB);
+	T_CHECK(plan.table_bytes > SPAPR_DMA_DIRECT_TABLE_FLOOR);
+}
+
+/* The floor: one full 16 MiB level (x2) = 32 MiB is always allowed. */
+static void test_cost_rule_floor(void)
+{
+	struct spapr_dma_caps caps = caps_powernv9();
+	struct spapr_dma_mem_region r[1];
+
+	/* Ends at 4 TiB: 2^21 TCEs of 2 MiB, one 16 MiB level, 32 MiB charged. */
+	regions_fill(r, 1, 4 * TiB - 16 * MiB, 16 * MiB, 21);
+	T_ERR(mk(&caps, r, 1, NULL), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
+	T_EQU(plan.window_size, 4 * TiB);
+	T_EQ(plan.levels, 1);
+	T_EQU(plan.table_bytes, SPAPR_DMA_DIRECT_TABLE_FLOOR);
+	/* Ends at 8 TiB: 2 levels, 64 MiB + 128 KiB charged: over the floor. */
+	regions_fill(r, 1, 8 * TiB - 16 * MiB, 16 * MiB, 21);
+	T_ERR(mk(&caps, r, 1, NULL), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_INDIRECT);
+	T_EQU(plan.window_size, 16 * MiB);
+	T_EQU(cand(SPAPR_DMA_MODE_DIRECT, 21)->table_bytes, 64 * MiB + 128 * KiB);
+	T_CHECK(strstr(cand(SPAPR_DMA_MODE_DIRECT, 21)->reason, "the 32 MiB floor") != NULL);
+}
+
+/* The ratio: a table of at most 1/8 of the memory is allowed. */
+static void test_cost_rule_ratio(void)
+{
+	struct spapr_dma_caps caps = caps_powernv9();
+	struct spapr_dma_mem_region r[1];
+	const uint64_t table = 2 * (512 * MiB + 64 * KiB);	/* 2^47 window, 2 MiB TCEs */
+
+	/* table <= memory / 8 <=> memory >= 8 GiB + 1 MiB. */
+	regions_fill(r, 1, 0x7e0000000000ull, 8 * GiB + 2 * MiB, 21);
+	T_ERR(mk(&caps, r, 1, NULL), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
+	T_EQU(plan.window_size, 1ull << 47);
+	T_EQU(plan.table_bytes, table);
+	T_CHECK(plan.table_bytes <= plan.mapped_bytes / SPAPR_DMA_DIRECT_TABLE_RATIO);
+	regions_fill(r, 1, 0x7e0000000000ull, 8 * GiB, 21);
+	T_ERR(mk(&caps, r, 1, NULL), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_INDIRECT);
+	T_EQU(plan.window_size, 8 * GiB);
+	T_EQU(cand(SPAPR_DMA_MODE_DIRECT, 21)->table_bytes, table);
+	T_CHECK(strstr(cand(SPAPR_DMA_MODE_DIRECT, 21)->reason, "1/8 of the memory") != NULL);
+}
+
+/* RLIMIT_MEMLOCK: the table may take at most half of the room the limit
+ * leaves once the memory is registered. */
+static void test_cost_rule_memlock(void)
+{
+	struct spapr_dma_caps caps = caps_powernv9();
+	struct spapr_dma_policy pol = { .memlock_limit = 16 * MiB + 64 * MiB };
+	struct spapr_dma_mem_region r[1];
+
+	regions_fill(r, 1, 4 * TiB - 16 * MiB, 16 * MiB, 21);	/* 32 MiB direct table */
+	T_ERR(mk(&caps, r, 1, &pol), 0);			/* room 64 MiB: half is 32 */
+	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
+	pol.memlock_limit -= 2 * MiB;				/* half of 62 MiB < 32 MiB */
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_INDIRECT);
+	T_EQU(plan.table_bytes, 128 * KiB);
+	T_CHECK(strstr(cand(SPAPR_DMA_MODE_DIRECT, 21)->reason, "RLIMIT_MEMLOCK room") != NULL);
+	/* memlock_used counts too: the same room left with a larger limit. */
+	pol.memlock_limit += 10 * MiB;
+	pol.memlock_used = 10 * MiB;
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_INDIRECT);
+	pol.memlock_used = 8 * MiB;				/* room 64 MiB again */
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
+}
+
+/* Costly, but nothing cheaper exists: direct all the same. */
+static void test_cost_rule_no_cheaper(void)
+{
+	struct spapr_dma_caps caps = caps_powernv9();
+	struct spapr_dma_policy pol = { .indirect_reserve = 256 * TiB };
+	struct spapr_dma_mem_region r[1];
+	unsigned int i, chosen = 0;
+
+	/* Indirect would need a 512 TiB window (a ~4 GiB table), the default
+	 * window cannot hold 256 TiB: the 1 GiB direct table is the cheapest. */
+	regions_fill(r, 1, 0x7f0000000000ull, 16 * MiB, 21);
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
+	T_EQU(plan.window_size, 128 * TiB);
+	T_EQU(plan.table_bytes, 2 * (512 * MiB + 64 * KiB));
+	T_CHECK(cand(SPAPR_DMA_MODE_DIRECT, 21)->chosen);
+	T_CHECK(strstr(cand(SPAPR_DMA_MODE_DIRECT, 21)->reason, "no cheaper window exists") != NULL);
+	T_CHECK(cand(SPAPR_DMA_MODE_INDIRECT, 21)->accepted);
+	T_CHECK(cand(SPAPR_DMA_MODE_INDIRECT, 21)->table_bytes > plan.table_bytes);
+	for (i = 0; i < plan.explain.ncand; i++)
+		chosen += plan.explain.cand[i].chosen;
+	T_EQ(chosen, 1);
+}
+
+/* DPDK's real layouts: VA mode near 0x1000000000, PA mode at low PAs. */
+static void test_cost_rule_dpdk_layouts(void)
+{
+	struct spapr_dma_caps caps = caps_powernv9();
+	struct spapr_dma_policy pol = { .iova_mode = SPAPR_DMA_IOVA_VA };
+	struct spapr_dma_mem_region r[2];
+
+	/* VA mode, memseg lists at 64 GiB: 128 GiB window, 1 MiB table. */
+	regions_fill(r, 1, 0x1000000000ull, 1 * GiB, 21);
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
+	T_EQU(plan.window_size, 128 * GiB);
+	T_EQU(plan.table_bytes, 1 * MiB);
+	/* PA mode on PowerNV, 16 MiB of hugepages near 508 GiB of RAM (VA high):
+	 * a 512 GiB window of 2 MiB TCEs charges 4 MiB: direct stays. */
+	pol.iova_mode = SPAPR_DMA_IOVA_PA;
+	regions_fill(r, 2, 0x7f0000000000ull, 8 * MiB, 21);
+	r[0].pa = 0x7f00000000ull;
+	r[1].pa = 0x7f00800000ull;
+	T_ERR(mk(&caps, r, 2, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_DIRECT);
+	T_EQ(plan.basis, SPAPR_DMA_IOVA_PA);
+	T_EQU(plan.window_size, 512 * GiB);
+	T_EQU(plan.table_bytes, 4 * MiB);
+	/* The same memory with IOVA = VA would need 128 TiB: indirect. */
+	pol.iova_mode = SPAPR_DMA_IOVA_VA;
+	T_ERR(mk(&caps, r, 2, &pol), 0);
+	T_EQ(plan.mode, SPAPR_DMA_MODE_INDIRECT);
 }
 
 static void test_memlock_remedy(void)
@@ -342,6 +522,12 @@ int main(void)
 	T_RUN(test_powernv9_2m_direct);
 	T_RUN(test_page_choice);
 	T_RUN(test_sparse_va_budget);
+	T_RUN(test_cost_rule_brief_case);
+	T_RUN(test_cost_rule_floor);
+	T_RUN(test_cost_rule_ratio);
+	T_RUN(test_cost_rule_memlock);
+	T_RUN(test_cost_rule_no_cheaper);
+	T_RUN(test_cost_rule_dpdk_layouts);
 	T_RUN(test_memlock_remedy);
 	T_RUN(test_pseries);
 	T_RUN(test_powervm_vf);
