@@ -103,7 +103,11 @@ static void s3_6_create_pending_default_created_first(void)
 	T_EQU(ci.windows[0].bytes_charged, 8 * 1024 * 1024ull);
 	T_EQ(ci.windows[1].present, true);
 	T_EQU(ci.windows[1].start, CF_SLOT1_PNV);
-	T_EQU(ci.windows[1].size, SZ_1G);
+	/* 512 2 MiB TCEs are fewer than one 64 KiB page of TCEs: the kernel's
+	 * table is one system page, 8192 entries, and the window spans it
+	 * (IODATCE pnv_pci_ioda2_table_alloc_pages: it_size = table bytes / 8;
+	 * seen on the QEMU powernv9 testbed). */
+	T_EQU(ci.windows[1].size, 8192 * SZ_2M);
 	T_EQ(ci.windows[1].page_shift, 21);
 	T_EQU(ci.windows[1].bytes_charged, cf_pnv_charge_bytes(21, SZ_1G, 1, 16));
 	T_EQU(cf_locked(&f, 0), cf_default_window_pages(&f) +
@@ -460,6 +464,52 @@ static void s3_6_create_pseries_largest_block_einval_not_poisoned(void)
 }
 
 
+static void s3_6_create_pseries_hv_max_enodev_poisoned(void)
+{
+	struct cf f;
+	uint64_t start = SENTINEL;
+
+	/* QEMU 7.2 (testbed finding 4): the query reports 2^37 TCEs, but the
+	 * create refuses 2^32 or more: the kernel's largest-block check passes,
+	 * RTAS fails, -ENODEV and the PE is poisoned (PSER
+	 * spapr_tce_create_table, out_failed). */
+	v2_host(&f, "pseries-kvm");
+	T_EQU(f.p.hv_max_window_tces, 0xFFFFFFFFu);
+	T_ERR(cf_remove(&f, 0), 0);
+	uint64_t big = cf_pseries_charge_pages(&f, 12, UINT64_C(1) << 44);
+	T_ERR(cf_create(&f, 12, UINT64_C(1) << 44, 1, &start), -ENODEV);
+	T_EQU(start, SENTINEL);
+	T_EQU(cf_mm(&f, 0).leaked_pages, big);
+	uint64_t def = cf_pseries_charge_pages(&f, 12, f.p.dma32_size);
+	T_ERR(cf_create(&f, 12, f.p.dma32_size, 1, &start), -ENODEV);
+	cf_done_expect(&f, big + def);
+
+	/* beyond the reported block: -EINVAL, not poisoned (create_too_big) */
+	v2_host(&f, "pseries-kvm");
+	T_ERR(cf_remove(&f, 0), 0);
+	big = cf_pseries_charge_pages(&f, 12, UINT64_C(1) << 50);
+	T_ERR(cf_create(&f, 12, UINT64_C(1) << 50, 1, &start), -EINVAL);
+	/* 2^32 - 1 would be fine, but windows are powers of two: 2^31 is */
+	T_ERR(cf_create(&f, 12, UINT64_C(1) << 43, 1, &start), 0);
+	T_EQU(start, f.p.ddw_start);
+	T_ERR(cf_remove(&f, start), 0);
+	cf_done_expect(&f, big);
+
+	/* 0 = no such limit: the block is the only bound */
+	struct spapr_model_profile p;
+	cf_profile("pseries-kvm", &p);
+	p.hv_max_window_tces = 0;
+	cf_init_profile(&f, &p);
+	cf_std_vmas(&f, 0);
+	cf_setup(&f, CF_V2);
+	T_ERR(cf_remove(&f, 0), 0);
+	T_ERR(cf_create(&f, 16, UINT64_C(1) << 48, 1, &start), 0);
+	T_EQU(start, f.p.ddw_start);
+	T_ERR(cf_remove(&f, start), 0);
+	cf_done(&f);
+}
+
+
 static void other_pgsizes(struct spapr_model_group_params *gp)
 {
 	gp->dma32_size = 0x40000000u;
@@ -562,6 +612,72 @@ static void s3_6_create_4k_system_pages(void)
 	cf_done_expect(&f, charge);
 }
 
+/*
+ * §5.2 corrected by the kernel: a PowerNV table is at least one system page
+ * (IODATCE pnv_pci_ioda2_table_alloc_pages: table bytes =
+ * 2^max(entries_shift + 3, PAGE_SHIFT), it_size = bytes / 8), so a window
+ * never has fewer than PAGE_SIZE/8 entries; entries_shift is a 32-bit
+ * unsigned "ilog2(window) - page_shift" that wraps for a window smaller than
+ * one IOMMU page. All of it seen on the QEMU powernv9 testbed (4K kernel).
+ */
+static void s3_6_create_powernv_window_spans_one_page_of_tces(void)
+{
+	struct cf f;
+	uint64_t s;
+
+	v2_host(&f, "powernv9-4k");
+	T_ERR(cf_reg(&f, VA_SMALL, SZ_64K), 0);	/* enables UNMAP */
+	T_ERR(cf_remove(&f, 0), 0);
+	const uint64_t reg = cf_locked(&f, 0);
+	/* 16 64K TCEs asked, 512 given: a 32 MiB window, one 4K page charged x2 */
+	T_ERR(cf_create(&f, 16, 1024 * 1024, 1, &s), 0);
+	T_EQU(s, 0);
+	T_EQU(cf_ci(&f).windows[0].size, 32 * 1024 * 1024ull);
+	T_EQU(cf_locked(&f, 0), reg + 2);
+	T_ERR(cf_unmap(&f, s + 31 * 1024 * 1024ull, SZ_64K), 0);
+	T_ERR(cf_unmap(&f, s + 32 * 1024 * 1024ull, SZ_64K), -ENXIO);
+	/* REMOVE of an address past the asked size but inside the table */
+	T_ERR(cf_remove(&f, s + 16 * 1024 * 1024ull), 0);
+	T_EQU(cf_locked(&f, 0), reg);
+
+	/* 1 GiB TCEs, 256 MiB: entries_shift wraps to -2, the table is still
+	 * one page: 512 GiB. Two levels: the per-level shift wraps to
+	 * 0x80000002, the 55-bit rule refuses it after the charge (leaked);
+	 * get_table_size shifted by that count, which the model evaluates like
+	 * ppc64 sld (count mod 128: 4-byte "chunks", 2 * 0x3000 bytes). */
+	T_ERR(cf_create(&f, 30, 256 * 1024 * 1024ull, 1, &s), 0);
+	T_EQU(cf_ci(&f).windows[0].size, 512 * SZ_1G);
+	T_EQU(cf_locked(&f, 0), reg + 2);
+	T_ERR(cf_remove(&f, s + 511 * SZ_1G), 0);
+	T_ERR(cf_create(&f, 30, 256 * 1024 * 1024ull, 2, &s), -EINVAL);
+	T_EQU(cf_mm(&f, 0).leaked_pages, 6);
+
+	/* 2 MiB TCEs, 1 MiB, two levels (testbed rnd-1-4): the per-level shift
+	 * wraps to 0, so 4K chunks; 512 entries, a 1 GiB window at slot 0. */
+	T_ERR(cf_create(&f, 21, 1024 * 1024, 2, &s), 0);
+	T_EQU(cf_ci(&f).windows[0].size, SZ_1G);
+	T_EQ(cf_ci(&f).windows[0].levels, 2);
+	T_ERR(cf_remove(&f, s), 0);
+
+	/* 1 GiB TCEs, 64 MiB (1/16 of a page): get_table_size shifts by
+	 * 2^32 - 1 bits (undefined behaviour; ppc64 sld gives 0) and returns 0:
+	 * -EINVAL before any charge, as the testbed kernel did. */
+	unsigned int d0 = spapr_model_diagnostics(f.m, NULL, 0);
+	T_ERR(cf_create(&f, 30, 64 * 1024 * 1024ull, 1, &s), -EINVAL);
+	T_EQ(spapr_model_diagnostics(f.m, NULL, 0), d0 + 1);
+	T_EQU(cf_mm(&f, 0).leaked_pages, 6);
+	T_ERR(cf_unreg(&f, VA_SMALL, SZ_64K), 0);
+	cf_done_expect(&f, 6);
+
+	/* 64K kernel: 8192 entries at least, 2 MiB TCEs over 1 GiB -> 16 GiB */
+	v2_host(&f, "powernv9");
+	T_ERR(cf_remove(&f, 0), 0);
+	T_ERR(cf_create(&f, 21, SZ_1G, 1, &s), 0);
+	T_EQU(cf_ci(&f).windows[0].size, 16 * SZ_1G);
+	T_EQU(cf_locked(&f, 0), 2);	/* one 64K page, x2 */
+	cf_done(&f);
+}
+
 int main(void)
 {
 	T_RUN(s3_6_oracle_matches_worked_table);
@@ -583,8 +699,10 @@ int main(void)
 	T_RUN(s3_6_create_pseries_default_window_then_ddw);
 	T_RUN(s3_6_create_pseries_noddw_only_default_requests);
 	T_RUN(s3_6_create_pseries_largest_block_einval_not_poisoned);
+	T_RUN(s3_6_create_pseries_hv_max_enodev_poisoned);
 	T_RUN(s3_6_create_consults_first_group_in_kernel_list);
 	T_RUN(s3_6_create_old_kernel_knobs);
 	T_RUN(s3_6_create_4k_system_pages);
+	T_RUN(s3_6_create_powernv_window_spans_one_page_of_tces);
 	return t_finish();
 }

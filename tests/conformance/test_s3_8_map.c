@@ -35,6 +35,12 @@ static void v2_host(struct cf *f, const char *profile)
 }
 
 /* v2 host with VA_HUGE registered (16 MiB) and one 1 GiB 2M-page window at 0. */
+/* The test window: 2 MiB TCEs, 16 GiB. A PowerNV window spans at least one
+ * system page of TCEs (IODATCE pnv_pci_ioda2_table_alloc_pages: it_size =
+ * table bytes / 8), 8192 entries with 64 KiB pages: 16 GiB is the smallest
+ * window of 2 MiB TCEs whose end is where it was asked to be. */
+#define WIN (16 * SZ_1G)
+
 static uint64_t v2_window(struct cf *f, const char *profile)
 {
 	uint64_t start = 1;
@@ -42,7 +48,7 @@ static uint64_t v2_window(struct cf *f, const char *profile)
 	v2_host(f, profile);
 	T_ERR(cf_reg(f, VA_HUGE, 8 * SZ_2M), 0);
 	T_ERR(cf_remove(f, 0), 0);
-	T_ERR(cf_create(f, 21, SZ_1G, 1, &start), 0);
+	T_ERR(cf_create(f, 21, WIN, 1, &start), 0);
 	return start;
 }
 
@@ -159,12 +165,12 @@ static void s3_8_map_enxio_before_alignment(void)
 	uint64_t s = v2_window(&f, "powernv9");
 	T_EQU(s, 0);
 	/* iova outside every window, size and vaddr misaligned: -ENXIO first */
-	T_ERR(cf_map(&f, VA_HUGE + 1, SZ_1G, 3, CF_RW), -ENXIO);
-	T_ERR(cf_map(&f, VA_HUGE, SZ_1G, SZ_2M, CF_RW), -ENXIO);
+	T_ERR(cf_map(&f, VA_HUGE + 1, WIN, 3, CF_RW), -ENXIO);
+	T_ERR(cf_map(&f, VA_HUGE, WIN, SZ_2M, CF_RW), -ENXIO);
 	T_ERR(cf_map(&f, VA_HUGE, CF_SLOT1_PNV, SZ_2M, CF_RW), -ENXIO);
 	T_ERR(cf_map(&f, VA_HUGE, ~0ull - SZ_2M + 1, SZ_2M, CF_RW), -ENXIO);
 	/* ... and before "no direction" */
-	T_ERR(cf_map(&f, VA_HUGE, SZ_1G, SZ_2M, 0), -ENXIO);
+	T_ERR(cf_map(&f, VA_HUGE, WIN, SZ_2M, 0), -ENXIO);
 	T_EQU(cf_ci(&f).windows[0].tces_in_use, 0);
 	cf_done(&f);
 
@@ -423,7 +429,7 @@ static void s3_8_map_size_zero_ok_after_checks(void)
 	/* no per-page work: even unregistered memory is fine with size 0 */
 	T_ERR(cf_map(&f, VA_SMALL, s, 0, CF_RW), 0);
 	/* the checks before still apply */
-	T_ERR(cf_map(&f, VA_HUGE, SZ_1G, 0, CF_RW), -ENXIO);
+	T_ERR(cf_map(&f, VA_HUGE, WIN, 0, CF_RW), -ENXIO);
 	T_ERR(cf_map(&f, VA_HUGE + SZ_64K, s, 0, CF_RW), -EINVAL);
 	T_ERR(cf_map(&f, VA_HUGE, s, 0, 0), -EINVAL);
 	T_EQU(cf_ci(&f).windows[0].tces_in_use, 0);
@@ -437,16 +443,16 @@ static void s3_8_map_past_window_end_einval_diagnostic(void)
 
 	uint64_t s = v2_window(&f, "powernv9");
 	unsigned int before = spapr_model_diagnostics(f.m, NULL, 0);
-	T_ERR(cf_map(&f, VA_HUGE, s + SZ_1G - SZ_2M, 4 * SZ_2M, CF_RW), -EINVAL);
+	T_ERR(cf_map(&f, VA_HUGE, s + WIN - SZ_2M, 4 * SZ_2M, CF_RW), -EINVAL);
 	char msg[256] = "";
 	T_EQ(spapr_model_diagnostics(f.m, msg, sizeof(msg)), before + 1);
 	T_CHECK(msg[0] != '\0');
 	T_EQU(cf_ci(&f).windows[0].tces_in_use, 0);
 	T_EQU(region_of(&f, VA_HUGE).mapped, 1);
 	/* ending exactly at the window end is fine */
-	T_ERR(cf_map(&f, VA_HUGE, s + SZ_1G - 4 * SZ_2M, 4 * SZ_2M, CF_RW), 0);
+	T_ERR(cf_map(&f, VA_HUGE, s + WIN - 4 * SZ_2M, 4 * SZ_2M, CF_RW), 0);
 	T_EQ(spapr_model_diagnostics(f.m, NULL, 0), before + 1);
-	T_ERR(cf_unmap(&f, s, SZ_1G), 0);
+	T_ERR(cf_unmap(&f, s, WIN), 0);
 	cf_done(&f);
 }
 

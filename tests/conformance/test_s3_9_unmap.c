@@ -23,6 +23,12 @@ static void v2_host(struct cf *f, const char *profile)
 	cf_setup(f, CF_V2);
 }
 
+/* The test window: 2 MiB TCEs, 16 GiB. A PowerNV window spans at least one
+ * system page of TCEs (IODATCE pnv_pci_ioda2_table_alloc_pages: it_size =
+ * table bytes / 8), 8192 entries with 64 KiB pages: 16 GiB is the smallest
+ * window of 2 MiB TCEs whose end is where it was asked to be. */
+#define WIN (16 * SZ_1G)
+
 static uint64_t v2_window(struct cf *f)
 {
 	uint64_t s = 1;
@@ -30,7 +36,7 @@ static uint64_t v2_window(struct cf *f)
 	v2_host(f, "powernv9");
 	T_ERR(cf_reg(f, VA_HUGE, 8 * SZ_2M), 0);
 	T_ERR(cf_remove(f, 0), 0);
-	T_ERR(cf_create(f, 21, SZ_1G, 1, &s), 0);
+	T_ERR(cf_create(f, 21, WIN, 1, &s), 0);
 	return s;
 }
 
@@ -82,8 +88,8 @@ static void s3_9_unmap_enxio_before_alignment(void)
 	struct cf f;
 
 	uint64_t s = v2_window(&f);
-	T_ERR(cf_unmap(&f, s + SZ_1G, 3), -ENXIO);
-	T_ERR(cf_unmap(&f, s + SZ_1G + 1, SZ_2M), -ENXIO);
+	T_ERR(cf_unmap(&f, s + WIN, 3), -ENXIO);
+	T_ERR(cf_unmap(&f, s + WIN + 1, SZ_2M), -ENXIO);
 	T_ERR(cf_unmap(&f, CF_SLOT1_PNV, SZ_2M), -ENXIO);
 	cf_done(&f);
 }
@@ -111,7 +117,7 @@ static void s3_9_unmap_holes_and_subranges_always_zero(void)
 
 	uint64_t s = v2_window(&f);
 	/* nothing mapped: fine */
-	T_ERR(cf_unmap(&f, s, SZ_1G), 0);
+	T_ERR(cf_unmap(&f, s, WIN), 0);
 	T_ERR(cf_unmap(&f, s + 100 * SZ_2M, 0), 0);
 	T_ERR(cf_map(&f, VA_HUGE, s + 10 * SZ_2M, 4 * SZ_2M, CF_RW), 0);
 	T_EQU(mapped_of(&f, VA_HUGE), 5);
@@ -127,7 +133,7 @@ static void s3_9_unmap_holes_and_subranges_always_zero(void)
 	T_ERR(cf_unmap(&f, s + 8 * SZ_2M, 4 * SZ_2M), 0);
 	T_EQU(mapped_of(&f, VA_HUGE), 2);
 	T_ERR(cf_unmap(&f, s + 8 * SZ_2M, 4 * SZ_2M), 0);	/* again: nothing */
-	T_ERR(cf_unmap(&f, s, SZ_1G), 0);
+	T_ERR(cf_unmap(&f, s, WIN), 0);
 	T_EQU(cf_ci(&f).windows[0].tces_in_use, 0);
 	T_EQU(mapped_of(&f, VA_HUGE), 1);
 	T_ERR(spapr_model_dma_check(f.m, 0, s + 10 * SZ_2M, 64, SPAPR_MODEL_DMA_READ, NULL),
@@ -145,12 +151,12 @@ static void s3_9_unmap_past_window_end_einval_diagnostic(void)
 	struct cf f;
 
 	uint64_t s = v2_window(&f);
-	T_ERR(cf_map(&f, VA_HUGE, s + SZ_1G - SZ_2M, SZ_2M, CF_RW), 0);
+	T_ERR(cf_map(&f, VA_HUGE, s + WIN - SZ_2M, SZ_2M, CF_RW), 0);
 	unsigned int before = spapr_model_diagnostics(f.m, NULL, 0);
-	T_ERR(cf_unmap(&f, s + SZ_1G - SZ_2M, 2 * SZ_2M), -EINVAL);
+	T_ERR(cf_unmap(&f, s + WIN - SZ_2M, 2 * SZ_2M), -EINVAL);
 	T_EQ(spapr_model_diagnostics(f.m, NULL, 0), before + 1);
 	T_EQU(cf_ci(&f).windows[0].tces_in_use, 1);
-	T_ERR(cf_unmap(&f, s + SZ_1G - SZ_2M, SZ_2M), 0);
+	T_ERR(cf_unmap(&f, s + WIN - SZ_2M, SZ_2M), 0);
 	cf_done(&f);
 }
 

@@ -47,9 +47,18 @@ static void get_table_size_rejects(void)
 	T_EQU(tce_pnv_table_bytes(12, 3 * GiB, 1, 16, &ub), 0);
 	T_EQU(tce_pnv_table_bytes(12, 0, 1, 16, &ub), 0);
 	T_CHECK(!ub);
-	/* a window smaller than one IOMMU page: kernel UB, refused */
+	/* a window of 1/16 of its IOMMU page: the kernel shifts by 2^32 - 1
+	 * (UB; ppc64 sld gives 0), ALIGN(x, 0) is 0: get_table_size 0 */
 	T_EQU(tce_pnv_table_bytes(16, 4 * KiB, 1, 16, &ub), 0);
 	T_CHECK(ub);
+	T_EQU(tce_pnv_table_bytes(30, 64 * MiB, 1, 12, &ub), 0);
+	T_CHECK(ub);
+	/* 1/4 of a page (entries_shift wraps to -2, defined): one system page */
+	T_EQU(tce_pnv_table_bytes(30, 256 * MiB, 1, 12, &ub), 4 * KiB);
+	T_CHECK(!ub);
+	/* 1/2 of a page, two levels: per-level shift wraps to 0 -> 4K chunks */
+	T_EQU(tce_pnv_table_bytes(21, 1 * MiB, 2, 12, &ub), 8 * KiB);
+	T_CHECK(!ub);
 	/* small tables still cost one system page per level */
 	T_EQU(tce_pnv_table_bytes(12, 4 * MiB, 1, 16, &ub), 64 * KiB);
 	T_EQU(tce_pnv_table_bytes(12, 4 * MiB, 1, 12, &ub), 8 * KiB);
@@ -64,6 +73,32 @@ static void level_geometry(void)
 	T_EQ(tce_pnv_level_shift(12, UINT64_C(1) << 47, 2, 16), 21);
 	T_EQ(tce_pnv_level_shift(12, UINT64_C(1) << 47, 3, 16), 16);
 	T_EQ(tce_pnv_level_shift(12, UINT64_C(1) << 47, 3, 12), 15);
+}
+
+/* it_size: at least PAGE_SIZE / 8 entries (IODATCE
+ * pnv_pci_ioda2_table_alloc_pages, testbed finding 2). */
+static void window_entries(void)
+{
+	bool ub;
+
+	T_EQU(tce_pnv_window_entries(12, 2 * GiB, 16, &ub), UINT64_C(1) << 19);
+	T_EQU(tce_pnv_window_entries(16, 1 * MiB, 12, &ub), 512);
+	T_EQU(tce_pnv_window_entries(16, 1 * MiB, 16, &ub), 8192);
+	T_EQU(tce_pnv_window_entries(21, 1 * GiB, 16, &ub), 8192);
+	T_EQU(tce_pnv_window_entries(21, 1 * GiB, 12, &ub), 512);
+	T_CHECK(!ub);
+	/* smaller than a page: wrapped entries_shift, still one page */
+	T_EQU(tce_pnv_window_entries(30, 256 * MiB, 12, &ub), 512);
+	T_EQU(tce_pnv_window_entries(21, 1 * MiB, 12, &ub), 512);
+	T_EQU(tce_pnv_window_entries(30, 128 * MiB, 16, &ub), 8192);
+	T_CHECK(!ub);
+	/* 1/16 of a page: a shift by >= 64 */
+	T_EQU(tce_pnv_window_entries(30, 64 * MiB, 12, &ub), 0);
+	T_CHECK(ub);
+	/* the wrapped per-level shift the 55-bit rule then refuses */
+	T_EQU(tce_pnv_level_shift(30, 256 * MiB, 2, 12), 0x80000002u);
+	T_EQU(tce_pnv_level_shift(21, 1 * MiB, 2, 12), 12);
+	T_EQU(tce_pnv_level_shift(30, 256 * MiB, 1, 12), 12);
 }
 
 static int hook_calls, hook_hw;
@@ -199,6 +234,7 @@ int main(void)
 	T_RUN(worked_table);
 	T_RUN(get_table_size_rejects);
 	T_RUN(level_geometry);
+	T_RUN(window_entries);
 	T_RUN(on_demand_levels);
 	T_RUN(big_endian_entries);
 	T_RUN(host_physical_addresses);

@@ -8,6 +8,7 @@
  * dma_check runs per packet: no allocation, O(levels) per IOMMU page plus a
  * binary search for the VMA behind a host physical address.
  */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
@@ -18,6 +19,14 @@ void model_pe_init(struct model_pe *pe)
 	memset(pe, 0, sizeof(*pe));
 	pe->mmio_enabled = true;
 	pe->dma_enabled = true;
+}
+
+void model_pe_fini(struct model_pe *pe)
+{
+	if (pe->bypass_table)
+		tce_table_free(pe->bypass_table);
+	pe->bypass_table = NULL;
+	pe->bypass = false;
 }
 
 void model_pe_freeze(struct model_pe *pe)
@@ -135,6 +144,81 @@ static int xlat_page(struct spapr_model *m, struct model_pe *pe, uint64_t iova,
 	return 0;
 }
 
+/*
+ * Identity translation (spapr_model_pe_set_bypass): IOVA = host physical
+ * address. So that a check costs what a TCE check costs, it walks a real
+ * one-level TCE table of the same kind as a direct window (2 MiB entries, or
+ * the smallest backing page), whose entries hold IOVA | R | W. An entry is
+ * written the first time its page is used, once the address is found to be
+ * memory of the host (a VMA covering the whole IOMMU page); the VMA lookup
+ * for the host pointer is the same as on the TCE path, and an address whose
+ * memory is gone faults even with a stale entry.
+ */
+#define BYPASS_ENTRIES (UINT64_C(1) << 19)	/* 1 TiB of 2 MiB pages: 4 MiB table */
+
+static struct tce_table *bypass_table_create(struct spapr_model *m)
+{
+	unsigned int shift = 21;
+	int err = 0;
+
+	for (unsigned int i = 0; i < m->nphys; i++)
+		if (m->phys[i]->page_shift < shift)
+			shift = m->phys[i]->page_shift;
+	return tce_table_create(MODEL_PA_BASE >> shift, BYPASS_ENTRIES, shift, 1,
+				19 + 3, false, NULL, NULL, &err);
+}
+
+static uint64_t bypass_tce(struct spapr_model *m, struct tce_table *t, uint64_t iova)
+{
+	uint64_t entry = iova >> t->page_shift, pgmask, *e;
+	struct model_vma *v;
+	int err = 0;
+
+	if (tce_table_has_entry(t, entry)) {
+		uint64_t tce = tce_table_get(t, entry - t->offset);
+
+		if (tce & TCE_PERM)
+			return tce;
+	}
+	v = model_vma_by_pa(m, iova);
+	if (!v)
+		return 0;
+	pgmask = (UINT64_C(1) << t->page_shift) - 1;
+	if (v->page_shift < t->page_shift || !tce_table_has_entry(t, entry))
+		return (iova & ~pgmask) | TCE_PERM;	/* not cacheable: uncached */
+	e = tce_table_entry(t, true, entry - t->offset, true, NULL, NULL, &err);
+	if (e)
+		*e = htobe64((iova & ~pgmask) | TCE_PERM);
+	return (iova & ~pgmask) | TCE_PERM;
+}
+
+static int xlat_bypass(struct spapr_model *m, struct model_pe *pe, uint64_t iova,
+		       struct spapr_model_xlat *x)
+{
+	struct tce_table *t = pe->bypass_table;
+	uint64_t tce = bypass_tce(m, t, iova), pgmask, off;
+	struct model_vma *v;
+
+	if (!(tce & TCE_PERM))
+		return -EFAULT;
+	pgmask = (UINT64_C(1) << t->page_shift) - 1;
+	off = iova & pgmask;
+	x->hpa = (tce & ~pgmask) + off;
+	x->perm = tce & TCE_PERM;
+	x->contig = pgmask + 1 - off;
+	v = model_vma_by_pa(m, x->hpa);
+	if (!v)
+		return -EFAULT;	/* stale entry: the memory is gone */
+	x->host = v->host ? (char *)v->host + (x->hpa - v->pa) : NULL;
+	return 0;
+}
+
+static int xlat(struct spapr_model *m, struct model_pe *pe, uint64_t iova,
+		uint64_t need, struct spapr_model_xlat *x)
+{
+	return pe->bypass ? xlat_bypass(m, pe, iova, x) : xlat_page(m, pe, iova, need, x);
+}
+
 static int fault(struct model_pe *pe, uint64_t iova)
 {
 	model_pe_freeze(pe);
@@ -158,7 +242,7 @@ static int dma_access(struct spapr_model *m, struct model_group *g, uint64_t iov
 		return -EIO;
 	}
 	do {
-		if (iova + pos < iova || xlat_page(m, pe, iova + pos, need, &x))
+		if (iova + pos < iova || xlat(m, pe, iova + pos, need, &x))
 			return fault(pe, iova + pos);
 		if (!pos && first)
 			*first = x;
@@ -173,7 +257,7 @@ static int dma_access(struct spapr_model *m, struct model_group *g, uint64_t iov
 	for (pos = 0; pos < len; pos += x.contig) {
 		uint64_t n;
 
-		xlat_page(m, pe, iova + pos, need, &x);
+		xlat(m, pe, iova + pos, need, &x);
 		if (!x.host)
 			return -ENXIO;
 		n = x.contig < len - pos ? x.contig : len - pos;
@@ -242,6 +326,27 @@ int spapr_model_pe_reset(struct spapr_model *m, int group)
 	}
 	pthread_mutex_unlock(&m->lock);
 	return g ? 0 : -ENOENT;
+}
+
+int spapr_model_pe_set_bypass(struct spapr_model *m, int group, bool on)
+{
+	struct model_group *g;
+	int rc = 0;
+
+	pthread_mutex_lock(&m->lock);
+	g = model_group_by_num(m, group);
+	if (!g) {
+		rc = -ENOENT;
+	} else if (!on) {
+		model_pe_fini(&g->pe);
+	} else if (!g->pe.bypass_table) {
+		g->pe.bypass_table = bypass_table_create(m);
+		rc = g->pe.bypass_table ? 0 : -ENOMEM;
+	}
+	if (g && on && rc == 0)
+		g->pe.bypass = true;
+	pthread_mutex_unlock(&m->lock);
+	return rc;
 }
 
 int spapr_model_pe_stats(struct spapr_model *m, int group,

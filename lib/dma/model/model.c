@@ -23,7 +23,12 @@
  *   - VST's group list is head-inserted: GET_INFO/CREATE use the newest
  *     attached group;
  *   - every clear and every successful MAP kills once, changes or not;
- *   - SET_IOMMU(VFIO_EEH) is -EINVAL when EEH is on, other types -ENODEV.
+ *   - SET_IOMMU(VFIO_EEH) is -EINVAL when EEH is on, other types -ENODEV;
+ *   - a PowerNV window spans its whole table, at least one system page of
+ *     TCEs (PAGE_SIZE/8 entries), not window_size >> page_shift entries,
+ *     and a window smaller than its IOMMU page may be accepted (IODATCE
+ *     pnv_pci_ioda2_table_alloc_pages, 32-bit entries_shift; see pnv_create
+ *     and tce_table.h).
  *
  * Counter definitions (spec §7; host, per mm of the caller and per container
  * of the handle the op was issued on):
@@ -1044,9 +1049,10 @@ static uint64_t table_size(struct spapr_model *m, const struct model_group *g,
 		return 0;	/* pre-4.17 memory_hotplug_max() rule */
 	bytes = tce_pnv_table_bytes(shift, wsize, levels, sys_shift(m), &ub);
 	if (ub)
-		diag(m, "CREATE window 0x%" PRIx64 " smaller than its IOMMU page "
-		     "(shift %u): kernel undefined behaviour, refused with -EINVAL",
-		     wsize, shift);
+		diag(m, "CREATE window 0x%" PRIx64 " < 1/8 of its IOMMU page "
+		     "(shift %u): get_table_size shifts by >= 64 bits (kernel "
+		     "undefined behaviour), evaluated as ppc64 sld: %s", wsize,
+		     shift, bytes ? "charged, the create fails" : "0, -EINVAL");
 	return m->prof.pre_4_19_tables ? bytes : 2 * bytes;
 }
 
@@ -1066,30 +1072,47 @@ static struct model_table *table_wrap(struct tce_table *t,
 	return mt;
 }
 
-/* IODA pnv_pci_ioda2_create_table + IODATCE pnv_pci_ioda2_table_alloc_pages. */
+/*
+ * IODA pnv_pci_ioda2_create_table + IODATCE pnv_pci_ioda2_table_alloc_pages.
+ * The window spans the whole table, which is at least one system page of
+ * TCEs (tce_pnv_window_entries): CREATE(64K pages, 1 MiB) on a 4K kernel
+ * gives a 32 MiB window, CREATE(1 GiB pages, 256 MiB) a 512 GiB one (its
+ * entries_shift wraps around; seen on the QEMU powernv9 testbed). Userspace
+ * only gets start_addr back, so the extent shows only when MAP/UNMAP/REMOVE
+ * (and the device) use addresses past the requested size.
+ */
 static int pnv_create(struct spapr_model *m, struct model_group *g, int num,
 		      unsigned int shift, uint64_t wsize, unsigned int levels,
 		      struct model_table **out)
 {
-	unsigned int ls, bits = m->prof.bus_addr_bits;
+	unsigned int bits = m->prof.bus_addr_bits;
 	uint64_t bus = num ? m->prof.slot1_start : g->p.dma32_start;
-	bool on_demand = !m->prof.pre_4_19_tables;
+	bool on_demand = !m->prof.pre_4_19_tables, ub;
+	uint64_t entries;
+	uint32_t ls;
 	struct tce_table *t;
 	int err = 0;
 
 	if (!levels || levels > TCE_PNV_MAX_LEVELS || !is_pow2(wsize))
 		return -EINVAL;
 	ls = tce_pnv_level_shift(shift, wsize, levels, sys_shift(m));
-	if (bits && (ls - 3) * levels + shift >= bits)
-		return -EINVAL;	/* 55-bit bus address rule (§5.2) */
-	t = tce_table_create(bus >> shift, wsize >> shift, shift, levels, ls,
+	/* 55-bit bus address rule (§5.2), in the kernel's unsigned long */
+	if (bits && (uint64_t)(ls - 3) * levels + shift >= bits)
+		return -EINVAL;
+	entries = tce_pnv_window_entries(shift, wsize, sys_shift(m), &ub);
+	if (ub || ls >= 64 || !entries) {
+		diag(m, "CREATE window 0x%" PRIx64 " shift %u levels %u: the "
+		     "kernel's table geometry shifts by >= 64 bits (undefined "
+		     "behaviour, only reachable without the bus address rule), "
+		     "refused with -EINVAL", wsize, shift, levels);
+		return -EINVAL;
+	}
+	t = tce_table_create(bus >> shift, entries, shift, levels, ls,
 			     on_demand, level_hook, m, &err);
 	if (!t)
 		return err;
 	if (!on_demand) {
 		/* pre-4.19: every level is allocated at create time. */
-		bool ub;
-
 		t->bytes_allocated = tce_pnv_table_bytes(shift, wsize, levels,
 							 sys_shift(m), &ub);
 		if (t->bytes_allocated > (UINT64_C(16) << (ls - 3)))
@@ -1190,9 +1213,13 @@ static int pseries_create(struct spapr_model *m, struct model_group *g, int num,
 	if (m->prof.largest_available_block < (wsize >> shift))
 		return -EINVAL;	/* "retry with smaller window size" */
 	/* ibm,create-pe-dma-window fails without a free window; on a
-	 * single-window PE (SR-IOV VF) the default window takes it (C-BATRA). */
+	 * single-window PE (SR-IOV VF) the default window takes it (C-BATRA);
+	 * and for a DDW above the hypervisor's real maximum, which the query
+	 * did not tell (QEMU 7.2: 2^32 TCEs and more, observed). */
 	busy = pe->ddws + (g->p.max_dynamic_windows == 1 && pe->default_present);
-	if (rtas(m) || busy >= m->prof.windows_available)
+	if (rtas(m) || busy >= m->prof.windows_available ||
+	    (m->prof.hv_max_window_tces &&
+	     (wsize >> shift) > m->prof.hv_max_window_tces))
 		return pseries_fail(m, g, -ENODEV);
 	*out = pseries_table(m, g, ddw_place(m, g, wsize), shift, wsize, &rc);
 	if (!*out)
@@ -2620,8 +2647,10 @@ static void destroy_everything(struct spapr_model *m)
 	}
 	for (unsigned int i = 0; i < m->nphys; i++)
 		free(m->phys[i]);
-	for (unsigned int i = 0; i < m->ngroups; i++)
+	for (unsigned int i = 0; i < m->ngroups; i++) {
+		model_pe_fini(&m->groups[i]->pe);	/* the bypass table, if any */
 		free(m->groups[i]);
+	}
 }
 
 void spapr_model_destroy(struct spapr_model *m)

@@ -86,6 +86,8 @@ struct model_pe {
 	bool default_present;	/* pseries: hypervisor default window exists */
 	unsigned int ddws;	/* pseries: DDWs in the hypervisor */
 	bool mmio_enabled, dma_enabled, reset_active;
+	bool bypass;		/* identity translation, no TCEs (spapr_model_pe_set_bypass) */
+	struct tce_table *bypass_table;	/* its identity TCEs, filled on first use */
 	struct spapr_model_pe_stats stats;
 };
 
@@ -167,6 +169,8 @@ struct model_vma *model_vma_by_pa(struct spapr_model *m, uint64_t pa);
 /* ---- device.c ---- */
 void model_pe_init(struct model_pe *pe);
 void model_pe_freeze(struct model_pe *pe);
+/* Free what the PE owns (the identity table of spapr_model_pe_set_bypass). */
+void model_pe_fini(struct model_pe *pe);
 /* VFIO_EEH_PE_OP on one PE (VST vfio_spapr_ioctl_eeh_pe_op). */
 int model_eeh_pe_op(struct spapr_model *m, struct model_group *g,
 		    const struct vfio_eeh_pe_op *op);

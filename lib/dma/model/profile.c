@@ -140,10 +140,14 @@ static void pseries_kvm(struct spapr_model_profile *p)
 	p->dma32_start = 0;
 	p->dma32_size = 0x40000000u;	/* QEMU spapr PHB default window */
 	p->pgsizes = PGS_4K | PGS_64K | PGS_2M | PGS_16M; /* observed 0x1211000 */
-	p->largest_available_block = UINT64_C(1) << 31;	/* QEMU, spec §9 */
+	/* Observed on QEMU 7.2 (doc/testbed.md finding 4): the query reports
+	 * a 2^37-TCE block, but the create takes the count as a uint32_t, so
+	 * 2^32 TCEs or more fail in RTAS (-ENODEV, PE poisoned). */
+	p->largest_available_block = UINT64_C(1) << 37;
+	p->hv_max_window_tces = UINT32_MAX;
 	named(p, "pseries-kvm",
-	      "KVM/QEMU pseries guest, Linux 6.12: GET_INFO, DDW at 1<<59 and one "
-	      "DDW at a time observed; 2^31-TCE block from QEMU source reading.");
+	      "KVM/QEMU 7.2 pseries guest, Linux 6.12: GET_INFO, DDW at 1<<59, one "
+	      "DDW at a time, 2^37-TCE block, DDWs of 2^32+ TCEs refused: observed.");
 }
 
 static void pseries_powervm(struct spapr_model_profile *p)
@@ -340,6 +344,8 @@ static const struct key keys[] = {
 	{ "cap_ipc_lock", K_BOOL, F(cap_ipc_lock), 0, 0, 0, "" },
 	{ "eeh_enabled", K_BOOL, F(eeh_enabled), 0, 0, 0, "" },
 	{ "groups", K_UINT, F(groups), 0, 1, 256, "a number 1..256" },
+	{ "hv_max_window_tces", K_U64, F(hv_max_window_tces), 0, 0, UINT64_MAX,
+	  NUM " (TCEs; 0 = no limit)" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -130,6 +130,16 @@ struct spapr_model_profile {
 	bool eeh_enabled;		/**< CHECK_EXTENSION(VFIO_EEH) */
 
 	unsigned int groups;		/**< IOMMU groups (PEs) the host offers */
+
+	/**
+	 * pseries hypervisor: the most TCEs ibm,create-pe-dma-window really
+	 * gives one DDW, whatever ibm,query-pe-dma-window reported; 0 = no
+	 * limit beyond largest_available_block. A bigger DDW passes the
+	 * kernel's largest-block check and then fails in RTAS: -ENODEV and the
+	 * PE is poisoned (PSER spapr_tce_create_table, out_failed). QEMU 7.2
+	 * keeps the count in a uint32_t (2^32 TCEs truncate to 0): 2^32 - 1.
+	 */
+	uint64_t hv_max_window_tces;
 };
 
 /** NULL-terminated list of built-in profile names. */
@@ -277,7 +287,9 @@ int spapr_model_mm_regions(struct spapr_model *m, int mm,
 struct spapr_model_window_info {
 	bool present;
 	uint64_t start;			/**< bus address */
-	uint64_t size;			/**< bytes */
+	uint64_t size;			/**< bytes the table covers: on PowerNV at least one
+					     system page of TCEs, so it can exceed the
+					     size asked for (pnv_pci_ioda2_table_alloc_pages) */
 	unsigned int page_shift;
 	unsigned int levels;
 	uint64_t tces_in_use;		/**< valid entries */
@@ -360,6 +372,20 @@ int spapr_model_pe_state(struct spapr_model *m, int group);
 
 /** Reset the PE (like RESET_HOT + CONFIGURE): unfreezes it. */
 int spapr_model_pe_reset(struct spapr_model *m, int group);
+
+/**
+ * Identity mode for the PE of @group (@on), to measure a device without an
+ * IOMMU: every device access translates IOVA = host physical address (the
+ * model's, spapr_model_mm_va_to_pa()), like a PowerNV 64-bit bypass window,
+ * and the TCE windows are ignored. So that a check costs what a check through
+ * a direct window costs, it walks a one-level identity TCE table (2 MiB
+ * entries, filled on first use) and then does the same VMA lookup; read and
+ * write are allowed. An address that is not memory of the host faults and
+ * freezes the PE as usual; EEH and statistics are unchanged, and a PE reset
+ * keeps the mode. Turning it off (or spapr_model_destroy()) frees the table.
+ * Returns 0, -ENOENT (no such group) or -ENOMEM.
+ */
+int spapr_model_pe_set_bypass(struct spapr_model *m, int group, bool on);
 
 /** Per-PE device counters. */
 struct spapr_model_pe_stats {

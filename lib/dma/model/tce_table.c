@@ -5,7 +5,9 @@
  *
  * Entries are stored big-endian (spec §5.1). Learned from IODATCE
  * pnv_tce()/pnv_pci_ioda2_table_alloc_pages() and IODA
- * pnv_pci_ioda2_get_table_size(); written from scratch.
+ * pnv_pci_ioda2_get_table_size(); written from scratch. The PowerNV sizes
+ * keep the kernel's 32-bit wrap-around for windows smaller than an IOMMU
+ * page (see tce_table.h): the observed kernel accepts them.
  */
 #include <endian.h>
 #include <errno.h>
@@ -28,18 +30,49 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-static unsigned int max_u(unsigned int a, unsigned int b)
+/* The kernel's "entries_shift = ilog2(window_size) - page_shift": unsigned
+ * int, so it wraps around for a window smaller than one IOMMU page. */
+static uint32_t pnv_entries_shift(unsigned int page_shift, uint64_t window_size)
 {
-	return a > b ? a : b;
+	return (uint32_t)ilog2_u64(window_size) - (uint32_t)page_shift;
 }
 
-unsigned int tce_pnv_level_shift(unsigned int page_shift, uint64_t window_size,
-				 unsigned int levels, unsigned int sys_shift)
+/* "1UL << n" as ppc64 code executes it (sld: the count is taken mod 128 and
+ * 64..127 shift everything out). Counts >= 64 are C undefined behaviour in
+ * the kernel source: flagged in *ub. */
+static uint64_t sld_one(uint32_t n, bool *ub)
 {
-	unsigned int entries_shift = ilog2_u64(window_size) - page_shift;
-	unsigned int per_level = (entries_shift + levels - 1) / levels;
+	if (n >= 64)
+		*ub = true;
+	n &= 127;
+	return n >= 64 ? 0 : UINT64_C(1) << n;
+}
 
-	return max_u(per_level + 3, sys_shift);
+uint32_t tce_pnv_level_shift(unsigned int page_shift, uint64_t window_size,
+			     unsigned int levels, unsigned int sys_shift)
+{
+	uint32_t per_level, shift;
+
+	if (!levels || !window_size)
+		return sys_shift;
+	per_level = (pnv_entries_shift(page_shift, window_size) + levels - 1) /
+		    levels;
+	shift = per_level + 3;
+	return shift > sys_shift ? shift : sys_shift;
+}
+
+uint64_t tce_pnv_window_entries(unsigned int page_shift, uint64_t window_size,
+				unsigned int sys_shift, bool *ub)
+{
+	uint32_t table_shift;
+
+	*ub = false;
+	if (!window_size)
+		return 0;
+	table_shift = pnv_entries_shift(page_shift, window_size) + 3;
+	if (table_shift < sys_shift)
+		table_shift = sys_shift;
+	return sld_one(table_shift, ub) >> 3;
 }
 
 uint64_t tce_pnv_table_bytes(unsigned int page_shift, uint64_t window_size,
@@ -47,23 +80,18 @@ uint64_t tce_pnv_table_bytes(unsigned int page_shift, uint64_t window_size,
 			     bool *ub)
 {
 	uint64_t bytes = 0, t, direct;
-	unsigned int entries_shift;
 
 	*ub = false;
 	if (!levels || levels > TCE_PNV_MAX_LEVELS || !is_pow2(window_size))
 		return 0;
-	if (ilog2_u64(window_size) < page_shift) {
-		/* The kernel computes a negative shift here (UB, then a
-		 * division by zero); the model refuses. */
-		*ub = true;
-		return 0;
-	}
-	entries_shift = ilog2_u64(window_size) - page_shift;
-	t = UINT64_C(1) << (entries_shift + 3);
+	/* max(0x1000UL, 1UL << (entries_shift + 3)) */
+	t = sld_one(pnv_entries_shift(page_shift, window_size) + 3, ub);
 	if (t < 0x1000)
 		t = 0x1000;
-	direct = UINT64_C(1) << tce_pnv_level_shift(page_shift, window_size,
-						     levels, sys_shift);
+	direct = sld_one(tce_pnv_level_shift(page_shift, window_size, levels,
+					     sys_shift), ub);
+	if (!direct)
+		return 0;	/* ALIGN(x, 0) is 0 at every level */
 	for (unsigned int l = 0; l < levels; l++) {
 		bytes += align_up(t, direct);
 		t = t / direct * 8;

@@ -47,19 +47,40 @@ struct tce_table {
 	uint64_t charged;	/* it_allocated_size: bytes charged */
 };
 
+/*
+ * PowerNV geometry, computed the way the kernel computes it (IODA
+ * pnv_pci_ioda2_get_table_size, IODATCE pnv_pci_ioda2_table_alloc_pages):
+ * entries_shift = ilog2(window) - page_shift in 32-bit unsigned arithmetic,
+ * so a window smaller than one IOMMU page wraps around. A wrap by 1-3
+ * (window >= page/8) is well defined and gives a one-system-page table; a
+ * bigger one makes the kernel shift by >= 64 bits (C undefined behaviour),
+ * which the model evaluates like POWER's sld instruction (count mod 128,
+ * 64..127 give 0) and reports through *ub.
+ */
+
 /* Bytes of one PowerNV table for get_table_size() (IODA
  * pnv_pci_ioda2_get_table_size, without the x2 for the userspace view).
- * 0 when the kernel returns 0 (levels 0 or > 5, window not a power of two).
- * Sets *ub when the kernel would run into undefined behaviour (window
- * smaller than one IOMMU page). */
+ * 0 when the kernel returns 0 (levels 0 or > 5, window not a power of two,
+ * a per-level chunk that sld turns into 0). */
 uint64_t tce_pnv_table_bytes(unsigned int page_shift, uint64_t window_size,
 			     unsigned int levels, unsigned int sys_shift,
 			     bool *ub);
 
 /* Per-level chunk shift (bytes, log2) of a PowerNV table, spec §5.2:
- * max(ceil(entries_shift / levels) + 3, PAGE_SHIFT). */
-unsigned int tce_pnv_level_shift(unsigned int page_shift, uint64_t window_size,
-				 unsigned int levels, unsigned int sys_shift);
+ * max(ceil(entries_shift / levels) + 3, PAGE_SHIFT), in the kernel's 32-bit
+ * arithmetic (huge when entries_shift wrapped: the caller's 55-bit bus
+ * address check then refuses the window). */
+uint32_t tce_pnv_level_shift(unsigned int page_shift, uint64_t window_size,
+			     unsigned int levels, unsigned int sys_shift);
+
+/* Entries of a PowerNV window (it_size): the table is
+ * 2^max(entries_shift + 3, PAGE_SHIFT) bytes and it_size = bytes / 8
+ * (IODATCE pnv_pci_ioda2_table_alloc_pages -> pnv_pci_setup_iommu_table),
+ * so a window never has fewer than PAGE_SIZE / 8 entries, whatever size was
+ * asked: 512 with 4K system pages, 8192 with 64K. 0 (with *ub) when the
+ * kernel's shift count is >= 64. */
+uint64_t tce_pnv_window_entries(unsigned int page_shift, uint64_t window_size,
+				unsigned int sys_shift, bool *ub);
 
 /*
  * Create a table whose top level (and, for one level, the whole table) is
