@@ -40,7 +40,7 @@ static inline void plat_from_profile(const struct spapr_model_profile *p,
 		out->table_charge_x1 = p->pre_4_19_tables;
 	} else {
 		out->ddw_start_hint = p->ddw_start;
-		out->ddw_max_entries = p->largest_available_block;
+		out->ddw_max_entries = spapr_model_profile_ddw_limit(p);
 	}
 }
 

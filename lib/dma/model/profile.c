@@ -965,3 +965,16 @@ int spapr_model_profile_resolve(const char *spec, struct spapr_model_profile *ou
 			 spec, names);
 	return -ENOENT;
 }
+
+uint64_t spapr_model_profile_ddw_limit(const struct spapr_model_profile *p)
+{
+	uint64_t lim = p->largest_available_block;
+
+	if (p->platform != SPAPR_MODEL_PSERIES)
+		return 0;
+	/* A DDW above hv_max_window_tces passes the kernel's largest-block
+	 * check and then fails in RTAS, poisoning the PE (see the profile). */
+	if (p->hv_max_window_tces && p->hv_max_window_tces < lim)
+		lim = p->hv_max_window_tces;
+	return lim;
+}

@@ -170,6 +170,14 @@ int spapr_model_profile_load(const char *path, struct spapr_model_profile *out,
 int spapr_model_profile_resolve(const char *spec, struct spapr_model_profile *out,
 				char *err, size_t errlen);
 
+/**
+ * The most TCEs one DDW of this host can really have: largest_available_block
+ * capped by hv_max_window_tces (pseries); 0 = no hypervisor limit (PowerNV).
+ * This is the value a planner needs as its DDW limit when it plans for the
+ * model (on real pseries the kernel does not show it to userspace).
+ */
+uint64_t spapr_model_profile_ddw_limit(const struct spapr_model_profile *p);
+
 /** Write @p as a profile file text (all keys) into @buf. Returns length. */
 int spapr_model_profile_format(const struct spapr_model_profile *p, char *buf,
 			       size_t len);

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rte_bus_spapr.h - public API of librte_bus_spapr.so, the DPDK 22.11 EAL
+ * plugin that sets up the POWER sPAPR TCE IOMMU with lib/dma for every device
+ * DPDK drives (see doc/plugin.md).
+ *
+ * Usage: add "-d librte_bus_spapr.so" (or its full path) to the EAL
+ * arguments; options go in "-a bus=spapr,key=value,..." or the environment
+ * variable SPAPR_DPDK_OPTS. Applications need this header only to look
+ * inside (plan, stats, the host model in model mode) or to map memory DPDK
+ * does not manage (rte_spapr_dma_map). Link with the plugin for these.
+ *
+ * All functions are for the primary process, after rte_eal_init(), from
+ * control threads (not thread-safe against each other); rte_spapr_dma_iova()
+ * may be called from any thread.
+ */
+#ifndef RTE_BUS_SPAPR_H
+#define RTE_BUS_SPAPR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spapr_dma.h"
+#include "spapr_model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Set-up state: 0 = set up; -EAGAIN = not yet probed; else -errno of the failure. */
+int rte_spapr_status(void);
+
+/** The failure message (empty when rte_spapr_status() is 0). */
+const char *rte_spapr_error(void);
+
+/** The host model when the plugin runs with backend=model, else NULL. */
+struct spapr_model *rte_spapr_model(void);
+
+/** Number of containers the plugin set up, and the i-th (NULL if out of range). */
+unsigned int rte_spapr_containers(void);
+struct spapr_dma_container *rte_spapr_container(unsigned int i);
+
+/** IOMMU group numbers of container @i (up to @max); returns the count or -EINVAL. */
+int rte_spapr_container_groups(unsigned int i, int *groups, unsigned int max);
+
+/**
+ * The IOVA of @va: what the devices use (identical in every container), or
+ * UINT64_MAX when @va is not DMA-able.
+ */
+uint64_t rte_spapr_dma_iova(const void *va);
+
+/**
+ * Make user memory that DPDK does not manage DMA-able in every container of
+ * the plugin (unlike rte_dev_dma_map(), which only reaches DPDK's default
+ * container). @va and @len must be aligned to @page_size, the backing page
+ * size (hugepage size, or the system page size). The IOVA is then given by
+ * rte_spapr_dma_iova(). Returns 0 or -errno.
+ */
+int rte_spapr_dma_map(void *va, size_t len, size_t page_size);
+
+/** Undo rte_spapr_dma_map() of exactly that range. Returns 0 or -errno. */
+int rte_spapr_dma_unmap(void *va, size_t len);
+
+/** Summary of what the plugin did. */
+struct rte_spapr_info {
+	int status;			/**< rte_spapr_status() */
+	const char *backend;		/**< "vfio" or "model" */
+	const char *profile;		/**< model profile name ("" for vfio) */
+	const char *policy;		/**< auto, direct, indirect */
+	int eal_iova_va;		/**< 1: EAL runs IOVA as VA; 0: as PA */
+	int iovas_rewritten;		/**< 1: memseg IOVAs were set to window IOVAs */
+	unsigned int containers;
+	unsigned int groups;
+	uint64_t mem_bytes;		/**< DMA memory made available */
+	uint64_t mem_events;		/**< memory hotplug events handled */
+	uint64_t mem_event_errors;
+};
+void rte_spapr_info_get(struct rte_spapr_info *info);
+
+/** One-line plan of container @i (as logged at INFO). Returns length or -EINVAL. */
+int rte_spapr_plan_line(unsigned int i, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_BUS_SPAPR_H */

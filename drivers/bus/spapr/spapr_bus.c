@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * spapr_bus.c - the "spapr" bus: an EAL plugin whose probe sets up the sPAPR
+ * TCE IOMMU with lib/dma after EAL memory init and before bus_pci probes.
+ *
+ * Order: rte_eal_init() probes buses in rte_bus_list order (vdev last,
+ * lib/eal/common/eal_common_bus.c rte_bus_probe). A -d plugin registers after
+ * the buses the application links (pci for testpmd), so the constructor moves
+ * every bus already registered behind this one, keeping their order. This is
+ * safe: it runs inside eal_plugins_init(), before rte_bus_scan().
+ *
+ * Options are validated in the bus's devargs_parse hook ("-a bus=spapr,..."),
+ * which runs in eal_option_device_parse(): a bad value fails rte_eal_init().
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_devargs.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_memory.h>
+#include <rte_telemetry.h>
+#include <bus_driver.h>
+
+#include "rte_bus_spapr.h"
+#include "spapr_priv.h"
+
+RTE_LOG_REGISTER(spapr_bus_logtype, bus.spapr, INFO);
+
+struct spapr_state spapr = { .status = -EAGAIN };
+
+static struct rte_bus spapr_bus;
+
+/* ---- options ---- */
+
+/* Resolve the model profile now so a bad name fails as early as the rest. */
+static int finalize_opts(struct spapr_opts *o, char *err, size_t len)
+{
+	int rc = spapr_opts_validate(o, err, len);
+
+	if (rc || o->backend != SPAPR_OPTS_MODEL)
+		return rc;
+	rc = spapr_model_profile_resolve(o->profile, &spapr.profile, err, len);
+	if (rc) {
+		char tmp[SPAPR_ERR_LEN];
+
+		snprintf(tmp, sizeof(tmp), "key 'profile': %s", err);
+		snprintf(err, len, "%s", tmp);
+	}
+	return rc;
+}
+
+static void read_env_opts(void)
+{
+	const char *env = getenv(SPAPR_OPTS_ENV);
+	char err[SPAPR_ERR_LEN] = "";
+
+	spapr_opts_init(&spapr.env_opts);
+	spapr.opts_rc = spapr_opts_parse(&spapr.env_opts, env, SPAPR_OPTS_ENV, err, sizeof(err));
+	spapr.opts = spapr.env_opts;
+	if (spapr.opts_rc == 0)
+		spapr.opts_rc = finalize_opts(&spapr.opts, err, sizeof(err));
+	if (spapr.opts_rc) {
+		spapr_fail(spapr.opts_rc, "%s", err);
+		SPAPR_LOG(ERR, "%s\n", err);
+	}
+}
+
+/* "-a bus=spapr,key=value,...": da->bus_str holds "bus=spapr,key=value,...". */
+static int spapr_devargs_parse(struct rte_devargs *da)
+{
+	struct spapr_opts o = spapr.env_opts;
+	const char *text = da->bus_str != NULL ? da->bus_str : "";
+	char err[SPAPR_ERR_LEN] = "";
+	int rc;
+
+	rc = spapr.opts_rc;
+	if (rc == 0)
+		rc = spapr_opts_parse(&o, text, "devargs", err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", spapr.error);
+	if (rc == 0 && o.help) {
+		spapr_opts_help(stdout);
+		snprintf(err, sizeof(err), "help printed; EAL init stops");
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = finalize_opts(&o, err, sizeof(err));
+	if (rc) {
+		SPAPR_LOG(ERR, "%s\n", err);
+		spapr_fail(rc, "%s", err);
+		return rc;
+	}
+	snprintf(da->name, sizeof(da->name), "spapr");
+	spapr.opts = o;
+	spapr.status = -EAGAIN;
+	return 0;
+}
+
+/* ---- bus callbacks ---- */
+
+static int spapr_scan(void)
+{
+	return 0;	/* no devices of its own; the work is in probe */
+}
+
+/*
+ * Non-zero window starts and allocated IOVAs reach PMDs only through memseg
+ * IOVAs, which DPDK ignores for its own memory in VA mode (spapr_mem.c).
+ * Ask for PA then; direct windows at 0 (PowerNV) work in both modes.
+ */
+static enum rte_iova_mode spapr_get_iommu_class(void)
+{
+	enum spapr_dma_platform_kind kind;
+
+	if (spapr.opts_rc)
+		return RTE_IOVA_DC;
+	if (spapr.opts.policy == SPAPR_OPTS_INDIRECT)
+		return RTE_IOVA_PA;
+	if (spapr.opts.backend == SPAPR_OPTS_MODEL)
+		return spapr.profile.platform == SPAPR_MODEL_PSERIES ? RTE_IOVA_PA : RTE_IOVA_DC;
+	/* pseries: the hypervisor places the DDW at 1<<59 (observed under QEMU). */
+	if (spapr_read_platform(&kind) == 0 && kind == SPAPR_DMA_PLATFORM_PSERIES)
+		return RTE_IOVA_PA;
+	return RTE_IOVA_DC;
+}
+
+static int spapr_probe(void)
+{
+	int rc;
+
+	if (spapr.opts_rc)
+		return spapr.opts_rc;	/* already logged */
+	if (spapr.status == 0)
+		return 0;		/* probed before (rte_bus_probe again) */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		spapr_fail(-ENOTSUP, "secondary processes are not supported: the sPAPR containers "
+			   "belong to the primary's mm (spec §10.16); run DMA from the primary");
+		SPAPR_LOG(ERR, "%s\n", spapr.error);
+		return spapr.status;
+	}
+	spapr.status = -EAGAIN;
+	spapr.idle = false;
+	if (spapr.opts.backend == SPAPR_OPTS_MODEL)
+		rc = spapr_setup_model();
+	else
+		rc = spapr_setup_vfio();
+	if (rc) {
+		SPAPR_LOG(ERR, "DMA set-up failed, everything undone: %s\n", spapr.error);
+		spapr_teardown();
+		if (spapr.opts.backend == SPAPR_OPTS_VFIO)
+			spapr_vfio_release(true);
+		return rc;
+	}
+	spapr.status = 0;
+	spapr.error[0] = '\0';
+	if (spapr.idle) {
+		SPAPR_LOG(DEBUG, "idle: no sPAPR IOMMU (not POWER) or no vfio-pci device to probe\n");
+		return 0;
+	}
+	SPAPR_LOG(INFO, "DMA set up: %s backend%s%s, %u container(s), EAL IOVA as %s%s\n",
+		  spapr_opts_backend_name(spapr.opts.backend),
+		  spapr.model ? " profile " : "", spapr.model ? spapr.profile.name : "",
+		  spapr.ncont, spapr.eal_va ? "VA" : "PA",
+		  spapr.rewritten ? ", memseg IOVAs set to window IOVAs" : "");
+	return 0;
+}
+
+static struct rte_device *spapr_find_device(const struct rte_device *start, rte_dev_cmp_t cmp,
+					    const void *data)
+{
+	RTE_SET_USED(start);
+	RTE_SET_USED(cmp);
+	RTE_SET_USED(data);
+	return NULL;
+}
+
+static int spapr_parse(const char *name, void *addr)
+{
+	RTE_SET_USED(addr);
+	return strcmp(name, "spapr") == 0 ? 0 : 1;
+}
+
+static int spapr_cleanup(void)
+{
+	spapr_teardown();
+	if (spapr.opts.backend == SPAPR_OPTS_VFIO)
+		spapr_vfio_release(false);
+	if (spapr.model != NULL)
+		spapr_model_destroy(spapr.model);
+	spapr.model = NULL;
+	spapr.be = NULL;
+	spapr.status = -EAGAIN;
+	return 0;
+}
+
+static struct rte_bus spapr_bus = {
+	.scan = spapr_scan,
+	.probe = spapr_probe,
+	.find_device = spapr_find_device,
+	.parse = spapr_parse,
+	.devargs_parse = spapr_devargs_parse,
+	.get_iommu_class = spapr_get_iommu_class,
+	.cleanup = spapr_cleanup,
+};
+
+static int any_bus(const struct rte_bus *bus, const void *data)
+{
+	RTE_SET_USED(bus);
+	RTE_SET_USED(data);
+	return 0;
+}
+
+/* Register first: every bus registered before us moves behind us. */
+static void register_first(void)
+{
+	struct rte_bus *before[64];
+	unsigned int n = 0;
+	struct rte_bus *b = NULL;
+
+	while (n < RTE_DIM(before) && (b = rte_bus_find(b, any_bus, NULL)) != NULL)
+		before[n++] = b;
+	for (unsigned int i = 0; i < n; i++)
+		rte_bus_unregister(before[i]);
+	rte_bus_register(&spapr_bus);
+	for (unsigned int i = 0; i < n; i++)
+		rte_bus_register(before[i]);
+}
+
+RTE_INIT_PRIO(spapr_bus_init, BUS)
+{
+	spapr_bus.name = "spapr";
+	read_env_opts();
+	register_first();
+	spapr_telemetry_register();
+}
+
+/* ---- public API (rte_bus_spapr.h) ---- */
+
+int rte_spapr_status(void)
+{
+	return spapr.status;
+}
+
+const char *rte_spapr_error(void)
+{
+	return spapr.status ? spapr.error : "";
+}
+
+struct spapr_model *rte_spapr_model(void)
+{
+	return spapr.model;
+}
+
+unsigned int rte_spapr_containers(void)
+{
+	return spapr.ncont;
+}
+
+struct spapr_dma_container *rte_spapr_container(unsigned int i)
+{
+	return i < spapr.ncont ? spapr.cont[i].c : NULL;
+}
+
+int rte_spapr_container_groups(unsigned int i, int *groups, unsigned int max)
+{
+	unsigned int n;
+
+	if (i >= spapr.ncont)
+		return -EINVAL;
+	n = RTE_MIN(max, spapr.cont[i].ngroups);
+	memcpy(groups, spapr.cont[i].groups, n * sizeof(*groups));
+	return (int)spapr.cont[i].ngroups;
+}
+
+uint64_t rte_spapr_dma_iova(const void *va)
+{
+	uint64_t iova = UINT64_MAX;
+
+	for (unsigned int i = 0; i < spapr.ncont; i++) {
+		uint64_t x = spapr_dma_iova(spapr.cont[i].c, (uint64_t)(uintptr_t)va);
+
+		if (x == SPAPR_DMA_BAD_IOVA || (i && x != iova))
+			return UINT64_MAX;
+		iova = x;
+	}
+	return iova;
+}
+
+int rte_spapr_dma_map(void *va, size_t len, size_t page_size)
+{
+	struct spapr_dma_mem_region *r;
+	struct spapr_dma_error e;
+	unsigned int shift, n;
+	int rc;
+
+	if (spapr.ctx == NULL || spapr.status)
+		return -ENODEV;
+	if (page_size == 0 || (page_size & (page_size - 1)) || len == 0 ||
+	    ((uintptr_t)va | len) & (page_size - 1))
+		return -EINVAL;
+	shift = 63u - (unsigned int)__builtin_clzll(page_size);
+	n = (unsigned int)(len >> shift);
+	r = calloc(n, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	/* One region per page: in IOVA-as-PA mode each has its own PA. */
+	for (unsigned int i = 0; i < n; i++) {
+		char *p = (char *)va + ((size_t)i << shift);
+
+		r[i].va = (uintptr_t)p;
+		r[i].len = page_size;
+		r[i].page_shift = shift;
+		r[i].numa_node = -1;
+		r[i].prot = SPAPR_DMA_READ | SPAPR_DMA_WRITE;
+		r[i].pa = spapr_page_pa(p, 0, true);
+		if (r[i].pa == RTE_BAD_IOVA) {
+			free(r);
+			return -EFAULT;
+		}
+	}
+	rc = spapr_model_declare((uintptr_t)va, len, shift, va);
+	if (rc) {
+		free(r);
+		return rc;
+	}
+	memset(&e, 0, sizeof(e));
+	rc = spapr_dma_mem_add(spapr.ctx, r, n, &e);
+	free(r);
+	if (rc) {
+		char why[SPAPR_ERR_LEN];
+
+		spapr_dma_error_format(&e, why, sizeof(why));
+		SPAPR_LOG(ERR, "rte_spapr_dma_map(%p, %zu): %s\n", va, len, why);
+		spapr_model_undeclare((uintptr_t)va, len, shift);
+		return rc;
+	}
+	spapr.mem_bytes += len;
+	return 0;
+}
+
+int rte_spapr_dma_unmap(void *va, size_t len)
+{
+	struct spapr_dma_error e;
+	const struct spapr_model_profile *p;
+	int rc;
+
+	if (spapr.ctx == NULL || spapr.status)
+		return -ENODEV;
+	memset(&e, 0, sizeof(e));
+	rc = spapr_dma_mem_remove(spapr.ctx, (uintptr_t)va, len, &e);
+	if (rc)
+		return rc;
+	if (spapr.model != NULL) {
+		/* Declared per page: undeclare with the page size that fits. */
+		p = spapr_model_get_profile(spapr.model);
+		for (unsigned int s = 30; s >= p->system_page_shift; s--) {
+			if ((((uintptr_t)va | len) & ((1ull << s) - 1)) == 0 &&
+			    spapr_model_mm_unmap(spapr.model, 0, (uintptr_t)va, 1ull << s) == 0) {
+				spapr_model_undeclare((uintptr_t)va + (1ull << s), len - (1ull << s), s);
+				break;
+			}
+		}
+	}
+	spapr.mem_bytes -= len;
+	return 0;
+}
+
+void rte_spapr_info_get(struct rte_spapr_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->status = spapr.status;
+	info->backend = spapr_opts_backend_name(spapr.opts.backend);
+	info->profile = spapr.opts.backend == SPAPR_OPTS_MODEL ? spapr.profile.name : "";
+	info->policy = spapr_opts_policy_name(spapr.opts.policy);
+	info->eal_iova_va = spapr.eal_va;
+	info->iovas_rewritten = spapr.rewritten;
+	info->containers = spapr.ncont;
+	for (unsigned int i = 0; i < spapr.ncont; i++)
+		info->groups += spapr.cont[i].ngroups;
+	info->mem_bytes = spapr.mem_bytes;
+	info->mem_events = spapr.mem_events;
+	info->mem_event_errors = spapr.mem_event_errors;
+}
+
+int rte_spapr_plan_line(unsigned int i, char *buf, size_t len)
+{
+	return spapr_plan_line(i, buf, len);
+}

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * spapr_mem.c - DPDK memory -> lib/dma, and the IOVAs DPDK hands out.
+ *
+ * The one mechanism for windows that do not start at 0 and for the indirect
+ * fallback: after lib/dma has mapped a page, the page's memseg IOVA
+ * (ms->iova) is set to the IOVA lib/dma gave it. In DPDK 22.11 every IOVA a
+ * PMD can obtain from DPDK-managed memory is derived from ms->iova when the
+ * EAL runs IOVA as PA, and for external (heap) memory in both modes:
+ *   rte_malloc_virt2iova()  -> ms->iova + offset (lib/eal/common/rte_malloc.c)
+ *   memzone->iova           -> rte_malloc_virt2iova() at reservation
+ *   mempool objects / mbuf buf_iova -> ms->iova via the populate helpers
+ * Internal memory in IOVA-as-VA mode is the exception: rte_malloc_virt2iova()
+ * returns the VA itself, so there the plan must have IOVA == VA (a direct
+ * window at 0); otherwise the plugin asks the EAL for PA mode (bus
+ * get_iommu_class) and refuses a forced --iova-mode=va.
+ * Not covered: rte_mem_virt2iova()/rte_mem_virt2phy() read /proc/self/pagemap
+ * (PA mode) and never look at memsegs; PMDs calling them (bnxt) get the PA.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_memory.h>
+#include <rte_memzone.h>
+#include <rte_malloc.h>
+
+#include "spapr_priv.h"
+
+#define CB_NAME "spapr_bus"
+
+static unsigned int shift_of(uint64_t pgsz)
+{
+	return pgsz ? 63u - (unsigned int)__builtin_clzll(pgsz) : 0;
+}
+
+/* Pages larger than the host's base page are hugetlbfs pages in DPDK. */
+static unsigned int vma_flags(uint64_t pgsz)
+{
+	return pgsz > (uint64_t)sysconf(_SC_PAGESIZE) ? SPAPR_MODEL_VMA_HUGETLB : 0;
+}
+
+void spapr_model_undeclare(uint64_t va, uint64_t len, unsigned int shift)
+{
+	if (spapr.model == NULL)
+		return;
+	for (uint64_t off = 0; off < len; off += 1ull << shift)
+		spapr_model_mm_unmap(spapr.model, 0, va + off, 1ull << shift);
+}
+
+/*
+ * Model mode: tell the model this process maps [va, va+len), one VMA per
+ * page so that any later free of whole pages unmaps exactly what was
+ * declared. @host is the real memory, so device DMA moves real bytes.
+ */
+int spapr_model_declare(uint64_t va, uint64_t len, unsigned int shift, void *host)
+{
+	uint64_t pg = 1ull << shift, off;
+	int rc = 0;
+
+	if (spapr.model == NULL)
+		return 0;
+	for (off = 0; off < len; off += pg) {
+		rc = spapr_model_mm_map(spapr.model, 0, va + off, pg, shift,
+					vma_flags(pg), (char *)host + off);
+		if (rc)
+			break;
+	}
+	if (rc)
+		spapr_model_undeclare(va, off, shift);
+	return rc;
+}
+
+struct collect {
+	struct spapr_dma_mem_region *r;
+	unsigned int n, cap;
+	int rc;
+};
+
+/*
+ * The physical address the engine needs in IOVA-as-PA mode. For external
+ * memory ms->iova is whatever the user passed (DPDK's external_mem test uses
+ * made-up IOVAs), so ask the kernel (pagemap) for the real one: a direct
+ * window at start + PA must not let two pages share an IOVA.
+ */
+uint64_t spapr_page_pa(const void *va, uint64_t memseg_iova, bool external)
+{
+	if (spapr.eal_va)
+		return 0;
+	if (!external)
+		return memseg_iova;
+	return rte_mem_virt2phy(va);
+}
+
+static int collect_push(struct collect *c, const struct rte_memseg *ms, bool external)
+{
+	struct spapr_dma_mem_region *r;
+
+	if (c->n == c->cap) {
+		unsigned int cap = c->cap ? c->cap * 2 : 64;
+		void *p = realloc(c->r, cap * sizeof(*c->r));
+
+		if (p == NULL)
+			return -ENOMEM;
+		c->r = p;
+		c->cap = cap;
+	}
+	r = &c->r[c->n++];
+	memset(r, 0, sizeof(*r));
+	r->va = (uint64_t)(uintptr_t)ms->addr;
+	r->len = ms->len;
+	r->page_shift = shift_of(ms->hugepage_sz);
+	r->numa_node = ms->socket_id;
+	r->pa = spapr_page_pa(ms->addr, ms->iova, external);
+	r->prot = SPAPR_DMA_READ | SPAPR_DMA_WRITE;
+	return 0;
+}
+
+/* External memory the user only registered (no heap) is the user's to map. */
+static int collect_walk(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
+			void *arg)
+{
+	struct collect *c = arg;
+
+	if (msl->external && !msl->heap)
+		return 0;
+	c->rc = collect_push(c, ms, msl->external);
+	return c->rc ? 1 : 0;
+}
+
+static void undeclare_regions(const struct spapr_dma_mem_region *r, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		spapr_model_undeclare(r[i].va, r[i].len, r[i].page_shift);
+}
+
+static int declare_regions(const struct spapr_dma_mem_region *r, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int rc = spapr_model_declare(r[i].va, r[i].len, r[i].page_shift,
+					     (void *)(uintptr_t)r[i].va);
+		if (rc) {
+			undeclare_regions(r, i);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Add @r to the engine (and to the model first). On failure nothing stays. */
+static int add_regions(struct spapr_dma_mem_region *r, unsigned int n, char *why, size_t len)
+{
+	struct spapr_dma_error e;
+	uint64_t bytes = 0;
+	int rc;
+
+	rc = declare_regions(r, n);
+	if (rc) {
+		snprintf(why, len, "declaring memory to the host model failed: %s", strerror(-rc));
+		return rc;
+	}
+	memset(&e, 0, sizeof(e));
+	rc = spapr_dma_mem_add(spapr.ctx, r, n, &e);
+	if (rc) {
+		spapr_dma_error_format(&e, why, len);
+		undeclare_regions(r, n);
+		return rc;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		bytes += r[i].len;
+	spapr.mem_bytes += bytes;
+	return 0;
+}
+
+/* All DPDK memory present now (initial memory fires no mem events). */
+int spapr_mem_collect(void)
+{
+	struct collect c = { 0 };
+	char why[SPAPR_ERR_LEN];
+	int rc;
+
+	if (rte_memseg_walk(collect_walk, &c) < 0 || c.rc) {
+		free(c.r);
+		spapr_fail(c.rc ? c.rc : -EIO, "cannot walk DPDK memory");
+		return spapr.status;
+	}
+	if (c.n == 0) {
+		free(c.r);
+		spapr_fail(-ENOMEM, "DPDK has no memory to map");
+		return spapr.status;
+	}
+	rc = add_regions(c.r, c.n, why, sizeof(why));
+	free(c.r);
+	if (rc)
+		spapr_fail(rc, "adding DPDK memory failed: %s", why);
+	return rc;
+}
+
+/* The IOVA of @va: the same in every container, or SPAPR_DMA_BAD_IOVA. */
+static uint64_t common_iova(uint64_t va)
+{
+	uint64_t iova = SPAPR_DMA_BAD_IOVA;
+
+	for (unsigned int i = 0; i < spapr.ncont; i++) {
+		uint64_t x = spapr_dma_iova(spapr.cont[i].c, va);
+
+		if (x == SPAPR_DMA_BAD_IOVA || (i && x != iova))
+			return SPAPR_DMA_BAD_IOVA;
+		iova = x;
+	}
+	return iova;
+}
+
+struct publish {
+	bool write;
+	int rc;
+	uint64_t va;	/* first offending page */
+	uint64_t want;
+	bool rewritten;
+};
+
+static int publish_walk(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
+			void *arg)
+{
+	struct publish *p = arg;
+	uint64_t va = (uint64_t)(uintptr_t)ms->addr;
+	uint64_t iova;
+
+	if (msl->external && !msl->heap)
+		return 0;
+	iova = common_iova(va);
+	if (iova == SPAPR_DMA_BAD_IOVA) {
+		p->rc = -EXDEV;
+		p->va = va;
+		return 1;
+	}
+	if (iova == ms->iova)
+		return 0;
+	/* IOVA-as-VA: DPDK answers VA for its own memory whatever ms->iova says. */
+	if (spapr.eal_va && !msl->external) {
+		p->rc = -EOPNOTSUPP;
+		p->va = va;
+		p->want = iova;
+		return 1;
+	}
+	if (p->write)
+		((struct rte_memseg *)(uintptr_t)ms)->iova = iova;
+	p->rewritten = true;
+	return 0;
+}
+
+/* Memzones reserved before probe cached their IOVA: recompute it. */
+static void memzone_fix(const struct rte_memzone *mz, void *arg)
+{
+	rte_iova_t iova = rte_malloc_virt2iova(mz->addr);
+
+	(void)arg;
+	if (iova != RTE_BAD_IOVA)
+		((struct rte_memzone *)(uintptr_t)mz)->iova = iova;
+}
+
+/*
+ * Make every memseg IOVA the IOVA lib/dma mapped. Checked for every page
+ * first, written only when all are fine (so a refusal changes nothing).
+ */
+int spapr_mem_publish_iovas(void)
+{
+	struct publish p = { .write = false };
+
+	rte_memseg_walk(publish_walk, &p);
+	if (p.rc == -EXDEV) {
+		spapr_fail(p.rc, "page at 0x%" PRIx64 " has no IOVA common to all containers "
+			   "(containers with different windows cannot share DPDK's one IOVA per page)",
+			   p.va);
+		return p.rc;
+	}
+	if (p.rc == -EOPNOTSUPP) {
+		spapr_fail(p.rc, "the plan gives page 0x%" PRIx64 " IOVA 0x%" PRIx64
+			   " but the EAL runs IOVA as VA, where DPDK 22.11 hands out the VA itself "
+			   "for its own memory; run with --iova-mode=pa (or without --iova-mode: "
+			   "the plugin then asks for PA), or use a direct window at 0",
+			   p.va, p.want);
+		return p.rc;
+	}
+	p.write = true;
+	rte_memseg_walk(publish_walk, &p);
+	spapr.rewritten = p.rewritten;
+	if (p.rewritten)
+		rte_memzone_walk(memzone_fix, NULL);
+	return 0;
+}
+
+/* ---- memory events: growth and shrink after init ---- */
+
+static void mark_bad(const struct rte_memseg_list *msl, uint64_t va, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += msl->page_sz) {
+		struct rte_memseg *ms = rte_mem_virt2memseg((void *)(uintptr_t)(va + off), msl);
+
+		/* In VA mode DPDK ignores ms->iova of its own memory (nothing to
+		 * mark); external memory's ms->iova is honoured in both modes. */
+		if (ms != NULL && (!spapr.eal_va || msl->external))
+			ms->iova = RTE_BAD_IOVA;
+	}
+}
+
+static int event_alloc(const struct rte_memseg_list *msl, uint64_t va, uint64_t len)
+{
+	unsigned int n = (unsigned int)(len / msl->page_sz), k = 0;
+	struct spapr_dma_mem_region *r = calloc(n ? n : 1, sizeof(*r));
+	char why[SPAPR_ERR_LEN];
+	int rc;
+
+	if (r == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_memseg *ms = rte_mem_virt2memseg(
+			(void *)(uintptr_t)(va + (uint64_t)i * msl->page_sz), msl);
+
+		if (ms == NULL || ms->addr == NULL)
+			continue;	/* external area: page not backed */
+		r[k].va = (uint64_t)(uintptr_t)ms->addr;
+		r[k].len = ms->len;
+		r[k].page_shift = shift_of(msl->page_sz);
+		r[k].numa_node = ms->socket_id;
+		r[k].pa = spapr_page_pa(ms->addr, ms->iova, msl->external);
+		if (r[k].pa == RTE_BAD_IOVA) {
+			free(r);
+			SPAPR_LOG(ERR, "no physical address for external page %p (IOVA as PA needs root)\n",
+				  ms->addr);
+			mark_bad(msl, va, len);
+			return -EFAULT;
+		}
+		r[k].prot = SPAPR_DMA_READ | SPAPR_DMA_WRITE;
+		k++;
+	}
+	rc = k ? add_regions(r, k, why, sizeof(why)) : 0;
+	free(r);
+	if (rc) {
+		SPAPR_LOG(ERR, "memory growth at 0x%" PRIx64 " (+%" PRIu64 " bytes) cannot be mapped: %s; its IOVAs are set to RTE_BAD_IOVA\n",
+			  va, len, why);
+		mark_bad(msl, va, len);
+		return rc;
+	}
+	for (uint64_t off = 0; off < len; off += msl->page_sz) {
+		struct rte_memseg *ms = rte_mem_virt2memseg((void *)(uintptr_t)(va + off), msl);
+		uint64_t iova;
+
+		if (ms == NULL || ms->addr == NULL)
+			continue;
+		iova = common_iova(va + off);
+		if (iova != ms->iova && (!spapr.eal_va || msl->external)) {
+			ms->iova = iova;
+			spapr.rewritten = true;
+		}
+	}
+	SPAPR_LOG(DEBUG, "mapped memory growth 0x%" PRIx64 " +%" PRIu64 "\n", va, len);
+	return 0;
+}
+
+static int event_free(const struct rte_memseg_list *msl, uint64_t va, uint64_t len)
+{
+	const struct rte_memseg *ms = rte_mem_virt2memseg((void *)(uintptr_t)va, msl);
+	struct spapr_dma_error e;
+	int rc;
+
+	/* Growth that could not be mapped was marked, never added: nothing to undo. */
+	if (ms != NULL && ms->iova == RTE_BAD_IOVA && (!spapr.eal_va || msl->external))
+		return 0;
+	memset(&e, 0, sizeof(e));
+	rc = spapr_dma_mem_remove(spapr.ctx, va, len, &e);
+	if (rc) {
+		char why[SPAPR_ERR_LEN];
+
+		spapr_dma_error_format(&e, why, sizeof(why));
+		SPAPR_LOG(ERR, "memory shrink at 0x%" PRIx64 " (-%" PRIu64 " bytes) cannot be unmapped: %s\n",
+			  va, len, why);
+		return rc;
+	}
+	spapr_model_undeclare(va, len, shift_of(msl->page_sz));
+	spapr.mem_bytes -= len;
+	return 0;
+}
+
+/* Called by the EAL with the memory hotplug lock held. */
+static void mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
+{
+	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(addr);
+	int rc;
+
+	(void)arg;
+	/* External memory fires events only from rte_malloc_heap_memory_add/
+	 * _remove (rte_extmem_register fires none), and msl->heap is set only
+	 * after the ALLOC event (rte_malloc.c): take every event. */
+	if (msl == NULL)
+		return;
+	spapr.mem_events++;
+	if (type == RTE_MEM_EVENT_ALLOC)
+		rc = event_alloc(msl, (uint64_t)(uintptr_t)addr, len);
+	else
+		rc = event_free(msl, (uint64_t)(uintptr_t)addr, len);
+	if (rc)
+		spapr.mem_event_errors++;
+}
+
+int spapr_mem_events_start(void)
+{
+	int rc = rte_mem_event_callback_register(CB_NAME, mem_event, NULL);
+
+	if (rc < 0 && rte_errno == ENOTSUP) {
+		SPAPR_LOG(WARNING, "no memory events (--legacy-mem): memory is static, nothing to follow\n");
+		return 0;
+	}
+	if (rc < 0) {
+		spapr_fail(-rte_errno, "cannot register the memory event callback: %s",
+			   rte_strerror(rte_errno));
+		return spapr.status;
+	}
+	spapr.cb_registered = true;
+	return 0;
+}
+
+void spapr_mem_events_stop(void)
+{
+	if (spapr.cb_registered)
+		rte_mem_event_callback_unregister(CB_NAME, NULL);
+	spapr.cb_registered = false;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* spapr_priv.h - state shared by the plugin's files (private). */
+#ifndef SPAPR_PRIV_H
+#define SPAPR_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include "spapr_dma.h"
+#include "spapr_model.h"
+#include "spapr_opts.h"
+
+extern int spapr_bus_logtype;
+#define SPAPR_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, spapr_bus_logtype, "spapr: " __VA_ARGS__)
+
+#define SPAPR_MAX_CONTAINERS 64
+#define SPAPR_MAX_GROUPS_PER_CONTAINER 8
+#define SPAPR_ERR_LEN 512
+
+struct spapr_container_ref {
+	struct spapr_dma_container *c;
+	int groups[SPAPR_MAX_GROUPS_PER_CONTAINER];	/* group numbers */
+	unsigned int ngroups;
+};
+
+struct spapr_state {
+	struct spapr_opts env_opts;	/* defaults + SPAPR_DPDK_OPTS */
+	struct spapr_opts opts;		/* env_opts + devargs: what runs */
+	int opts_rc;			/* 0 or -EINVAL from the environment */
+	struct spapr_model_profile profile;
+	int status;			/* rte_spapr_status() */
+	char error[SPAPR_ERR_LEN];
+	struct spapr_backend *be;
+	struct spapr_model *model;
+	struct spapr_dma_ctx *ctx;
+	struct spapr_container_ref cont[SPAPR_MAX_CONTAINERS];
+	unsigned int ncont;
+	unsigned int nreleased;		/* containers torn down, groups not yet released */
+	bool idle;			/* vfio: not POWER, or no vfio-pci device */
+	bool eal_va;
+	bool rewritten;
+	bool cb_registered;
+	uint64_t mem_bytes, mem_events, mem_event_errors;
+};
+
+extern struct spapr_state spapr;
+
+/* spapr_setup.c */
+int spapr_setup_model(void);
+void spapr_teardown(void);
+void spapr_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int spapr_plan_line(unsigned int i, char *buf, size_t len);
+void spapr_policy_from_opts(struct spapr_dma_policy *pol);
+void spapr_log_plans(void);
+
+/* spapr_vfio_mode.c */
+int spapr_setup_vfio(void);
+int spapr_read_platform(enum spapr_dma_platform_kind *kind);
+void spapr_vfio_release(bool unbind);
+
+/* spapr_mem.c */
+int spapr_mem_collect(void);
+int spapr_mem_publish_iovas(void);
+int spapr_mem_events_start(void);
+void spapr_mem_events_stop(void);
+int spapr_model_declare(uint64_t va, uint64_t len, unsigned int shift, void *host);
+uint64_t spapr_page_pa(const void *va, uint64_t memseg_iova, bool external);
+void spapr_model_undeclare(uint64_t va, uint64_t len, unsigned int shift);
+
+/* spapr_telemetry.c */
+void spapr_telemetry_register(void);
+
+#endif /* SPAPR_PRIV_H */

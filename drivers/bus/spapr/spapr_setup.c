@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * spapr_setup.c - backend, platform, policy and containers via lib/dma.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_memzone.h>
+
+#include "spapr_priv.h"
+
+void spapr_fail(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(spapr.error, sizeof(spapr.error), fmt, ap);
+	va_end(ap);
+	spapr.status = rc < 0 ? rc : -EIO;
+}
+
+/* The engine's platform limits from the model's profile (spec §9). */
+static void platform_from_profile(const struct spapr_model_profile *p,
+				  struct spapr_dma_platform *plat)
+{
+	enum spapr_dma_platform_kind kind = p->platform == SPAPR_MODEL_PSERIES ?
+		SPAPR_DMA_PLATFORM_PSERIES : SPAPR_DMA_PLATFORM_POWERNV;
+
+	spapr_dma_platform_default(kind, p->system_page_shift, plat);
+	plat->max_level_chunk = p->max_level_chunk;
+	plat->bus_addr_bits = p->bus_addr_bits;
+	plat->table_charge_x1 = p->pre_4_19_tables;
+	plat->ddw_start_hint = kind == SPAPR_DMA_PLATFORM_PSERIES ? p->ddw_start : 0;
+	/* The model plays a machine whose hypervisor block is known. */
+	plat->ddw_max_entries = spapr_model_profile_ddw_limit(p);
+}
+
+/* Highest end of DPDK's internal VA reservations: direct windows cover it
+ * so that memory growth after init lands inside the window. */
+static int top_walk(const struct rte_memseg_list *msl, void *arg)
+{
+	uint64_t *top = arg;
+	uint64_t end = (uint64_t)(uintptr_t)msl->base_va + msl->len;
+
+	if (!msl->external && end > *top)
+		*top = end;
+	return 0;
+}
+
+/*
+ * IOVA as PA: growth may bring pages anywhere in RAM, so a direct window
+ * covers the highest "System RAM" address of /proc/iomem (DPDK sizes its
+ * own sPAPR window the same way). 0 when unreadable (no root).
+ */
+static uint64_t ram_top(void)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+	char line[256];
+	uint64_t top = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+
+		if (line[0] != ' ' && strstr(line, "System RAM") &&
+		    sscanf(line, "%llx-%llx", &lo, &hi) == 2 && hi + 1 > top)
+			top = hi + 1;
+	}
+	fclose(f);
+	return top;
+}
+
+void spapr_policy_from_opts(struct spapr_dma_policy *pol)
+{
+	const struct spapr_opts *o = &spapr.opts;
+	uint64_t top = 0;
+
+	memset(pol, 0, sizeof(*pol));
+	pol->mode = o->policy == SPAPR_OPTS_DIRECT ? SPAPR_DMA_MODE_DIRECT :
+		    o->policy == SPAPR_OPTS_INDIRECT ? SPAPR_DMA_MODE_INDIRECT :
+		    SPAPR_DMA_MODE_AUTO;
+	pol->iova_mode = spapr.eal_va ? SPAPR_DMA_IOVA_VA : SPAPR_DMA_IOVA_PA;
+	/* With IOVA as VA, DPDK answers VA for its own memory whatever
+	 * ms->iova says (rte_malloc_virt2iova, rte_mem_virt2iova), so only a
+	 * 1:1 window at 0 can be right: auto must not pick an indirect plan
+	 * for its table cost (lib/dma weighs that in auto mode). */
+	if (spapr.eal_va && pol->mode == SPAPR_DMA_MODE_AUTO)
+		pol->mode = SPAPR_DMA_MODE_DIRECT;
+	pol->page_shift = o->page_shift;
+	pol->window_size = o->window_size;
+	pol->table_budget = o->table_budget;
+	if (spapr.eal_va)
+		rte_memseg_list_walk(top_walk, &top);
+	else
+		top = ram_top();
+	pol->direct_top = top;
+	if (!o->memlock_check) {
+		pol->memlock_limit = SPAPR_DMA_UNLIMITED;
+	} else if (spapr.model != NULL) {
+		const struct spapr_model_profile *p = &spapr.profile;
+
+		pol->memlock_limit = p->cap_ipc_lock ? SPAPR_DMA_UNLIMITED : p->memlock_limit;
+	} else {
+		struct rlimit rl;
+
+		pol->memlock_limit = getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+			rl.rlim_cur != RLIM_INFINITY ? (uint64_t)rl.rlim_cur : SPAPR_DMA_UNLIMITED;
+	}
+}
+
+/* pseries windows cannot be shared (trap §10.15): a container per group. */
+static bool one_container_per_group(void)
+{
+	return spapr.profile.platform == SPAPR_MODEL_PSERIES;
+}
+
+static int ensure_model_groups(unsigned int want)
+{
+	for (unsigned int g = spapr.profile.groups; g < want; g++) {
+		struct spapr_model_group_params gp;
+		int rc;
+
+		spapr_model_default_group_params(spapr.model, &gp);
+		rc = spapr_model_add_group(spapr.model, &gp);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Indirect windows are sized to the memory; keep IOVA room for growth after
+ * init: 3x the memory, else 1x, else none. Only a refusal by the planner
+ * (step "plan", before any kernel call) is retried: a failed CREATE can
+ * poison a pseries PE (spec §6), so it is never retried here.
+ */
+static int create_with_room(const int *groups, unsigned int n, struct spapr_dma_container **c,
+			    struct spapr_dma_error *e)
+{
+	const uint64_t room[] = { 3 * spapr.mem_bytes, spapr.mem_bytes, 0 };
+	struct spapr_dma_policy pol;
+	int rc = -ENOSPC;
+
+	spapr_policy_from_opts(&pol);
+	for (unsigned int i = 0; i < RTE_DIM(room); i++) {
+		pol.indirect_reserve = room[i];
+		spapr_dma_ctx_set_policy(spapr.ctx, &pol);
+		memset(e, 0, sizeof(*e));
+		rc = spapr_dma_container_create(spapr.ctx, spapr.be, groups, n, c, e);
+		if (rc == 0 || e->step_id != SPAPR_DMA_STEP_PLAN)
+			break;
+		SPAPR_LOG(DEBUG, "no plan with %" PRIu64 " MiB of IOVA room for growth\n",
+			  room[i] >> 20);
+	}
+	if (rc == 0 && pol.indirect_reserve == 0)
+		SPAPR_LOG(INFO, "indirect windows have no IOVA room: memory growth after init will not be mappable\n");
+	return rc;
+}
+
+static int create_container(const int *groups, unsigned int n)
+{
+	struct spapr_container_ref *ref = &spapr.cont[spapr.ncont];
+	struct spapr_dma_error e;
+	char why[SPAPR_ERR_LEN];
+	int rc;
+
+	SPAPR_LOG(INFO, "setting up container %u: mapping %" PRIu64 " MiB of DPDK memory\n",
+		  spapr.ncont, spapr.mem_bytes >> 20);
+	rc = create_with_room(groups, n, &ref->c, &e);
+	if (rc) {
+		spapr_dma_error_format(&e, why, sizeof(why));
+		spapr_fail(rc, "container for group %d: %s", groups[0], why);
+		return rc;
+	}
+	memcpy(ref->groups, groups, n * sizeof(*groups));
+	ref->ngroups = n;
+	spapr.ncont++;
+	return 0;
+}
+
+static int create_containers(unsigned int ngroups)
+{
+	int groups[SPAPR_MAX_GROUPS_PER_CONTAINER];
+	int rc;
+
+	if (one_container_per_group() || ngroups > SPAPR_MAX_GROUPS_PER_CONTAINER) {
+		for (unsigned int g = 0; g < ngroups; g++) {
+			int one = (int)g;
+
+			if (spapr.ncont == SPAPR_MAX_CONTAINERS)
+				return -ENOSPC;
+			rc = create_container(&one, 1);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	for (unsigned int g = 0; g < ngroups; g++)
+		groups[g] = (int)g;
+	return create_container(groups, ngroups);
+}
+
+int spapr_plan_line(unsigned int i, char *buf, size_t len)
+{
+	struct spapr_dma_plan p;
+	uint64_t start, size;
+	unsigned int shift;
+	char groups[64] = "";
+	size_t off = 0;
+
+	if (i >= spapr.ncont)
+		return -EINVAL;
+	spapr_dma_container_plan(spapr.cont[i].c, &p);
+	spapr_dma_container_window(spapr.cont[i].c, &start, &size, &shift);
+	for (unsigned int g = 0; g < spapr.cont[i].ngroups && off < sizeof(groups); g++)
+		off += (size_t)snprintf(groups + off, sizeof(groups) - off, "%s%d", g ? "," : "",
+					spapr.cont[i].groups[g]);
+	return snprintf(buf, len,
+			"container %u (group %s): %s%s window 0x%" PRIx64 "+0x%" PRIx64
+			" %u KiB TCEs, %u level(s), IOVA %s, %" PRIu64 " MiB mapped in %u MAP(s), "
+			"%u REGISTER(s), TCE table %" PRIu64 " KiB, locked %" PRIu64 " KiB",
+			i, groups, p.mode == SPAPR_DMA_MODE_DIRECT ? "direct" : "indirect",
+			p.default_window ? " (default 32-bit)" : "", start, size,
+			(1u << shift) >> 10, p.levels,
+			p.mode != SPAPR_DMA_MODE_DIRECT ? "allocated" :
+			p.basis == SPAPR_DMA_IOVA_PA ? "= start + PA" : "= start + VA",
+			p.mapped_bytes >> 20, p.maps, p.registrations, p.table_bytes >> 10,
+			p.locked_bytes >> 10);
+}
+
+void spapr_log_plans(void)
+{
+	static char text[16384];
+
+	for (unsigned int i = 0; i < spapr.ncont; i++) {
+		struct spapr_dma_plan p;
+		char line[SPAPR_ERR_LEN];
+
+		spapr_plan_line(i, line, sizeof(line));
+		SPAPR_LOG(INFO, "plan: %s\n", line);
+		spapr_dma_container_plan(spapr.cont[i].c, &p);
+		spapr_dma_plan_format(&p, text, sizeof(text));
+		SPAPR_LOG(DEBUG, "plan of container %u explained:\n%s\n", i, text);
+	}
+}
+
+static int model_create(void)
+{
+	spapr.model = spapr_model_create(&spapr.profile);
+	if (spapr.model == NULL) {
+		spapr_fail(-errno, "cannot create the host model '%s': %s", spapr.profile.name,
+			   strerror(errno));
+		return spapr.status;
+	}
+	spapr.be = spapr_model_backend(spapr.model);
+	return 0;
+}
+
+/* Everything below the model: engine, memory, containers, IOVAs, events. */
+static int setup_engine(unsigned int ngroups)
+{
+	struct spapr_dma_platform plat;
+	struct spapr_dma_policy pol;
+	int rc;
+
+	platform_from_profile(&spapr.profile, &plat);
+	spapr_policy_from_opts(&pol);
+	spapr.ctx = spapr_dma_ctx_create(&plat, &pol);
+	if (spapr.ctx == NULL) {
+		spapr_fail(-ENOMEM, "cannot create the lib/dma engine");
+		return spapr.status;
+	}
+	rc = spapr_mem_collect();
+	if (rc == 0)
+		rc = create_containers(ngroups);
+	if (rc == 0) {
+		spapr_log_plans();
+		rc = spapr_mem_publish_iovas();
+	}
+	if (rc == 0)
+		rc = spapr_mem_events_start();
+	return rc;
+}
+
+/* ---- iommu=off: the baseline without an IOMMU (identity translation) ---- */
+
+/* Declare one page to the model and make its IOVA the model's physical address. */
+static int identity_walk(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
+			 void *arg)
+{
+	unsigned int shift = 63u - (unsigned int)__builtin_clzll(ms->hugepage_sz);
+	uint64_t va = (uint64_t)(uintptr_t)ms->addr, pa;
+	int *rc = arg;
+
+	if (msl->external && !msl->heap)
+		return 0;	/* the user's to map, as with the IOMMU */
+	*rc = spapr_model_declare(va, ms->len, shift, ms->addr);
+	if (*rc == 0)
+		*rc = spapr_model_mm_va_to_pa(spapr.model, 0, va, &pa);
+	if (*rc)
+		return 1;
+	((struct rte_memseg *)(uintptr_t)ms)->iova = pa;
+	spapr.mem_bytes += ms->len;
+	return 0;
+}
+
+static void identity_memzone_fix(const struct rte_memzone *mz, void *arg)
+{
+	rte_iova_t iova = rte_malloc_virt2iova(mz->addr);
+
+	(void)arg;
+	if (iova != RTE_BAD_IOVA)
+		((struct rte_memzone *)(uintptr_t)mz)->iova = iova;
+}
+
+/*
+ * No windows, no lib/dma: DPDK's memory is declared to the model, its IOVAs
+ * are the model's host physical addresses and the PEs translate IOVA = PA
+ * (spapr_model_pe_set_bypass). Memory grown after init is not followed: its
+ * IOVAs are real PAs the model does not know, so device access faults.
+ */
+static int setup_identity(unsigned int ngroups)
+{
+	int rc = 0;
+
+	if (spapr.eal_va) {
+		spapr_fail(-EOPNOTSUPP, "iommu=off gives IOVA = host physical address: run the EAL "
+			   "with --iova-mode=pa");
+		return spapr.status;
+	}
+	rte_memseg_walk(identity_walk, &rc);
+	for (unsigned int g = 0; rc == 0 && g < ngroups; g++)
+		rc = spapr_model_pe_set_bypass(spapr.model, (int)g, true);
+	if (rc) {
+		spapr_fail(rc, "iommu=off: declaring DPDK memory to the model failed: %s",
+			   strerror(-rc));
+		return rc;
+	}
+	spapr.rewritten = true;
+	rte_memzone_walk(identity_memzone_fix, NULL);
+	SPAPR_LOG(INFO, "plan: none (iommu=off): no DMA window, groups 0..%u translate IOVA = host physical address, %" PRIu64 " MiB declared\n",
+		  ngroups - 1, spapr.mem_bytes >> 20);
+	return 0;
+}
+
+int spapr_setup_model(void)
+{
+	unsigned int ngroups = spapr.opts.groups ? spapr.opts.groups : 1;
+	int rc;
+
+	spapr.eal_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	rc = model_create();
+	if (rc)
+		return rc;
+	rc = ensure_model_groups(ngroups);
+	if (rc) {
+		spapr_fail(rc, "cannot add model groups: %s", strerror(-rc));
+		return rc;
+	}
+	if (!spapr.opts.iommu)
+		return setup_identity(ngroups);
+	return setup_engine(ngroups);
+}
+
+/*
+ * Undo everything but the model itself, which stays for inspection (its
+ * counters show that nothing leaked) until rte_eal_cleanup().
+ */
+void spapr_teardown(void)
+{
+	struct spapr_dma_error e;
+
+	/* iommu=off: the PEs' identity tables (spapr_model_pe_set_bypass). */
+	if (spapr.model != NULL && !spapr.opts.iommu)
+		for (unsigned int g = 0; g < (spapr.opts.groups ? spapr.opts.groups : 1); g++)
+			spapr_model_pe_set_bypass(spapr.model, (int)g, false);
+
+	spapr_mem_events_stop();
+	spapr.nreleased = spapr.ncont;	/* group lists stay for spapr_vfio_release */
+	while (spapr.ncont > 0) {
+		spapr.ncont--;
+		spapr_dma_container_destroy(spapr.cont[spapr.ncont].c, &e);
+		spapr.cont[spapr.ncont].c = NULL;
+	}
+	if (spapr.ctx != NULL)
+		spapr_dma_ctx_destroy(spapr.ctx);
+	spapr.ctx = NULL;
+	spapr.mem_bytes = 0;
+	spapr.rewritten = false;
+}

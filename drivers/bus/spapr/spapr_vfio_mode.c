@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * spapr_vfio_mode.c - backend=vfio: own the IOMMU groups of the vfio-pci
+ * devices bus_pci is about to probe, before it probes them.
+ *
+ * For each container (lib/eal/linux/eal_vfio.c facts, v22.11.11):
+ *   cfd = rte_vfio_container_create()           DPDK records the container
+ *   gfd = rte_vfio_container_group_bind(cfd, g) DPDK opens and records the group
+ *   VFIO_GROUP_SET_CONTAINER(gfd, cfd)          done here, so that ...
+ *   lib/dma: SET_IOMMU(v2), window, REGISTER, MAP
+ * ... bus_pci's rte_vfio_setup_device() later gets the same gfd back from
+ * rte_vfio_get_group_fd(), sees VFIO_GROUP_FLAGS_CONTAINER_SET and does no
+ * IOMMU or DMA set-up of its own (no sPAPR window code of DPDK runs).
+ *
+ * NOT TESTED on hardware: written against DPDK 22.11.11 and the kernel
+ * facts; the machine this was built on has no VFIO (see doc/plugin.md).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_bus.h>
+#include <rte_devargs.h>
+#include <rte_eal.h>
+#include <rte_pci.h>
+#include <rte_vfio.h>
+#include <bus_driver.h>
+#include <bus_pci_driver.h>
+
+#include "spapr_priv.h"
+#include "spapr_vfio.h"
+
+#define MAX_DEVS 256
+
+struct vfio_dev {
+	struct rte_pci_device *pdev;
+	int group;
+};
+
+static struct vfio_dev devs[MAX_DEVS];
+static unsigned int ndevs;
+static int cfds[SPAPR_MAX_CONTAINERS];	/* DPDK container fds, per cont[] */
+static int gfd_of[SPAPR_MAX_CONTAINERS][SPAPR_MAX_GROUPS_PER_CONTAINER];
+
+/* "platform : PowerNV" / "pSeries" in /proc/cpuinfo (as DPDK's bus_pci reads it). */
+int spapr_read_platform(enum spapr_dma_platform_kind *kind)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+	int rc = -ENODEV;
+
+	if (f == NULL)
+		return -ENODEV;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "platform", 8) != 0)
+			continue;
+		if (strstr(line, "PowerNV")) {
+			*kind = SPAPR_DMA_PLATFORM_POWERNV;
+			rc = 0;
+		} else if (strstr(line, "pSeries")) {
+			*kind = SPAPR_DMA_PLATFORM_PSERIES;
+			rc = 0;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* The same decision as bus_pci (pci_common.c rte_pci_ignore_device). */
+static bool pci_will_probe(const struct rte_bus *pci, const struct rte_pci_device *d)
+{
+	const struct rte_devargs *da = d->device.devargs;
+
+	if (d->kdrv != RTE_PCI_KDRV_VFIO)
+		return false;
+	if (da != NULL && da->policy == RTE_DEV_BLOCKED)
+		return false;
+	if (pci->conf.scan_mode == RTE_BUS_SCAN_ALLOWLIST)
+		return da != NULL && da->policy == RTE_DEV_ALLOWED;
+	return true;
+}
+
+static int any_dev(const struct rte_device *dev, const void *data)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(data);
+	return 0;
+}
+
+static const char *pci_sysfs(void)
+{
+	const char *p = getenv("SYSFS_PCI_DEVICES");
+
+	return p != NULL ? p : "/sys/bus/pci/devices";
+}
+
+static int collect_devices(void)
+{
+	struct rte_bus *pci = rte_bus_find_by_name("pci");
+	struct rte_device *dev = NULL;
+
+	ndevs = 0;
+	if (pci == NULL || pci->find_device == NULL)
+		return 0;
+	while ((dev = pci->find_device(dev, any_dev, NULL)) != NULL) {
+		struct rte_pci_device *pd = RTE_DEV_TO_PCI(dev);
+		char name[PCI_PRI_STR_SIZE];
+		int group;
+
+		if (!pci_will_probe(pci, pd))
+			continue;
+		rte_pci_device_name(&pd->addr, name, sizeof(name));
+		if (rte_vfio_get_group_num(pci_sysfs(), name, &group) != 1) {
+			spapr_fail(-ENODEV, "no IOMMU group for vfio-pci device %s", name);
+			return spapr.status;
+		}
+		if (ndevs == MAX_DEVS) {
+			spapr_fail(-E2BIG, "more than %d vfio-pci devices", MAX_DEVS);
+			return spapr.status;
+		}
+		devs[ndevs].pdev = pd;
+		devs[ndevs].group = group;
+		ndevs++;
+	}
+	return 0;
+}
+
+/* Distinct group numbers, in device order. */
+static unsigned int unique_groups(int *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < ndevs; i++) {
+		bool seen = false;
+
+		for (unsigned int k = 0; k < n; k++)
+			seen |= out[k] == devs[i].group;
+		if (!seen && n < max)
+			out[n++] = devs[i].group;
+	}
+	return n;
+}
+
+/* If the plugin fails, DPDK's own sPAPR code must not take the devices. */
+static void block_devices(void)
+{
+	for (unsigned int i = 0; i < ndevs; i++) {
+		struct rte_pci_device *pd = devs[i].pdev;
+		char name[PCI_PRI_STR_SIZE];
+		struct rte_devargs *da;
+
+		if (pd->device.devargs != NULL) {
+			pd->device.devargs->policy = RTE_DEV_BLOCKED;
+			continue;
+		}
+		rte_pci_device_name(&pd->addr, name, sizeof(name));
+		da = calloc(1, sizeof(*da));
+		if (da == NULL || rte_devargs_parsef(da, "pci:%s", name) != 0) {
+			free(da);
+			continue;
+		}
+		da->type = RTE_DEVTYPE_BLOCKED;
+		da->policy = RTE_DEV_BLOCKED;
+		if (rte_devargs_insert(&da) == 0)
+			pd->device.devargs = da;
+		SPAPR_LOG(ERR, "device %s blocked: DMA set-up failed\n", name);
+	}
+}
+
+/* CAP_IPC_LOCK (bit 14 of CapEff) lifts the RLIMIT_MEMLOCK check (§3.5). */
+static bool has_cap_ipc_lock(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long caps = 0;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return (caps >> 14) & 1;
+}
+
+/* Forget the adoptions, then let DPDK close the group and container fds. */
+static void undo_bind(int cfd, const int *groups, const int *gfds, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (gfds[i] >= 0)
+			spapr.be->ops->close(spapr.be, gfds[i]);
+		rte_vfio_container_group_unbind(cfd, groups[i]);
+	}
+	spapr.be->ops->close(spapr.be, cfd);
+	rte_vfio_container_destroy(cfd);
+}
+
+/* Open @group in DPDK's container @cfd and set it to that container. */
+static int bind_group(int cfd, int group, int *gfd)
+{
+	uint32_t flags = 0;
+	int rc;
+
+	*gfd = rte_vfio_container_group_bind(cfd, group);
+	if (*gfd < 0)
+		return -EBUSY;
+	rc = spapr_vfio_backend_adopt_group(spapr.be, *gfd);
+	if (rc < 0) {
+		*gfd = -1;	/* not adopted: nothing to forget */
+		return rc;
+	}
+	rc = spapr.be->ops->group_get_status(spapr.be, *gfd, &flags);
+	if (rc == 0 && !(flags & VFIO_GROUP_FLAGS_VIABLE))
+		rc = -EPERM;	/* a device of the group is not bound to vfio-pci */
+	if (rc == 0 && (flags & VFIO_GROUP_FLAGS_CONTAINER_SET))
+		rc = -EBUSY;
+	if (rc == 0)
+		rc = spapr.be->ops->group_set_container(spapr.be, *gfd, cfd);
+	return rc;
+}
+
+/* lib/dma on the DPDK container; IOVA room for growth as in model mode. */
+static int attach(int cfd, const int *gfds, unsigned int n, struct spapr_dma_container **c,
+		  struct spapr_dma_error *e)
+{
+	const uint64_t room[] = { 3 * spapr.mem_bytes, spapr.mem_bytes, 0 };
+	struct spapr_dma_policy pol;
+	int rc = -ENOSPC;
+
+	spapr_policy_from_opts(&pol);
+	if (pol.memlock_limit != SPAPR_DMA_UNLIMITED && has_cap_ipc_lock())
+		pol.memlock_limit = SPAPR_DMA_UNLIMITED;
+	for (unsigned int i = 0; i < RTE_DIM(room); i++) {
+		pol.indirect_reserve = room[i];
+		spapr_dma_ctx_set_policy(spapr.ctx, &pol);
+		memset(e, 0, sizeof(*e));
+		rc = spapr_dma_container_attach(spapr.ctx, spapr.be, cfd, gfds, n, 0, c, e);
+		if (rc == 0 || e->step_id != SPAPR_DMA_STEP_PLAN)
+			break;
+	}
+	return rc;
+}
+
+/* One DPDK container with @groups set to it, handed to lib/dma. */
+static int own_container(const int *groups, unsigned int n)
+{
+	struct spapr_container_ref *ref = &spapr.cont[spapr.ncont];
+	int gfds[SPAPR_MAX_GROUPS_PER_CONTAINER];
+	struct spapr_dma_error e;
+	char why[SPAPR_ERR_LEN];
+	unsigned int bound = 0, set = 0;
+	int cfd, rc = 0;
+
+	cfd = rte_vfio_container_create();
+	if (cfd < 0) {
+		spapr_fail(-ENOSPC, "rte_vfio_container_create failed (DPDK allows RTE_MAX_VFIO_CONTAINERS)");
+		return spapr.status;
+	}
+	spapr_vfio_backend_adopt_container(spapr.be, cfd);
+	for (; bound < n && rc == 0; bound++) {
+		rc = bind_group(cfd, groups[bound], &gfds[bound]);
+		if (rc == 0)
+			set++;
+		else
+			spapr_fail(rc, "IOMMU group %d: %s (it must be viable: every device of the group bound to vfio-pci, and not used by another process)",
+				   groups[bound], strerror(-rc));
+	}
+	if (rc == 0) {
+		rc = attach(cfd, gfds, n, &ref->c, &e);
+		if (rc) {
+			spapr_dma_error_format(&e, why, sizeof(why));
+			spapr_fail(rc, "container for group %d: %s", groups[0], why);
+		}
+	}
+	if (rc) {
+		for (unsigned int i = 0; i < set; i++)
+			spapr.be->ops->group_unset_container(spapr.be, gfds[i]);
+		undo_bind(cfd, groups, gfds, bound);
+		return spapr.status;
+	}
+	memcpy(ref->groups, groups, n * sizeof(*groups));
+	memcpy(gfd_of[spapr.ncont], gfds, n * sizeof(*gfds));
+	ref->ngroups = n;
+	cfds[spapr.ncont] = cfd;
+	spapr.ncont++;
+	return 0;
+}
+
+static int own_groups(const int *groups, unsigned int n, enum spapr_dma_platform_kind kind)
+{
+	/* pseries windows cannot be shared (trap §10.15): a container per group. */
+	unsigned int per = kind == SPAPR_DMA_PLATFORM_PSERIES ? 1 : SPAPR_MAX_GROUPS_PER_CONTAINER;
+
+	for (unsigned int i = 0; i < n; i += per) {
+		unsigned int k = n - i < per ? n - i : per;
+		int rc;
+
+		if (spapr.ncont == SPAPR_MAX_CONTAINERS) {
+			spapr_fail(-ENOSPC, "more than %d containers", SPAPR_MAX_CONTAINERS);
+			return spapr.status;
+		}
+		rc = own_container(groups + i, k);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int spapr_setup_vfio(void)
+{
+	enum spapr_dma_platform_kind kind = SPAPR_DMA_PLATFORM_POWERNV;
+	int groups[SPAPR_MAX_CONTAINERS];
+	struct spapr_dma_platform plat;
+	struct spapr_dma_policy pol;
+	unsigned int ngroups;
+	int rc;
+
+	spapr.eal_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	if (spapr_read_platform(&kind) != 0) {
+		spapr.idle = true;
+		return 0;	/* not a POWER sPAPR machine: nothing to do */
+	}
+	rc = collect_devices();
+	if (rc)
+		return rc;
+	ngroups = unique_groups(groups, RTE_DIM(groups));
+	if (ngroups == 0) {
+		spapr.idle = true;
+		return 0;	/* no vfio-pci device for bus_pci to probe */
+	}
+	if (!rte_vfio_is_enabled("vfio")) {
+		spapr_fail(-ENODEV, "VFIO is not enabled in the EAL (modules vfio, vfio_iommu_spapr_tce, vfio-pci loaded?)");
+		goto fail;
+	}
+	spapr.be = spapr_vfio_backend_create();
+	if (spapr.be == NULL) {
+		spapr_fail(-ENOMEM, "cannot create the vfio backend");
+		goto fail;
+	}
+	spapr_dma_platform_default(kind, (unsigned int)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE)),
+				   &plat);
+	spapr_policy_from_opts(&pol);
+	spapr.ctx = spapr_dma_ctx_create(&plat, &pol);
+	if (spapr.ctx == NULL) {
+		spapr_fail(-ENOMEM, "cannot create the lib/dma engine");
+		goto fail;
+	}
+	rc = spapr_mem_collect();
+	if (rc == 0)
+		rc = own_groups(groups, ngroups, kind);
+	if (rc == 0) {
+		spapr_log_plans();
+		rc = spapr_mem_publish_iovas();
+	}
+	if (rc == 0)
+		rc = spapr_mem_events_start();
+	if (rc == 0)
+		return 0;
+fail:
+	block_devices();
+	return spapr.status;
+}
+
+/*
+ * After lib/dma released its containers (spapr_teardown). @unbind: give the
+ * groups and containers back to DPDK (after a failed set-up, whose devices
+ * are blocked). At rte_eal_cleanup() bus_pci still holds the devices and
+ * releases the groups itself, so only the adoptions are forgotten.
+ */
+void spapr_vfio_release(bool unbind)
+{
+	for (unsigned int i = 0; i < spapr.nreleased; i++) {
+		if (unbind)
+			undo_bind(cfds[i], spapr.cont[i].groups, gfd_of[i], spapr.cont[i].ngroups);
+		cfds[i] = -1;
+	}
+	spapr.nreleased = 0;
+	if (spapr.be != NULL)
+		spapr_vfio_backend_destroy(spapr.be);
+	spapr.be = NULL;
+}

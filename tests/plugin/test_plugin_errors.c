@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_plugin_errors - bad options, low RLIMIT_MEMLOCK and unaffordable plans.
+ *
+ * Each case runs in a fresh process (rte_eal_init runs once per process, and
+ * the environment is read by the plugin's constructor): the parent re-executes
+ * itself with the case name.
+ *
+ * DPDK 22.11 fails rte_eal_init() for errors found while parsing devargs, but
+ * ignores bus probe errors (eal_common_bus.c rte_bus_probe). So option errors
+ * must fail EAL init; set-up errors (memlock, plan) leave EAL running with the
+ * plugin refusing (rte_spapr_status() < 0) and nothing left in the model.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+
+#include "plugin_env.h"
+#include "rte_bus_spapr.h"
+#include "test_util.h"
+
+static const char *huge;
+static char prefix[64];
+static char *extra_arg;	/* one more EAL argument, e.g. --iova-mode=va */
+static int keep_files;	/* multi-process case: shared files, no unlink */
+
+static int eal_init(const char *devargs)
+{
+	char *eal[20];
+	int n = 0;
+
+	eal[n++] = "test";
+	eal[n++] = "-l";
+	eal[n++] = "0";
+	eal[n++] = "-m";
+	eal[n++] = keep_files ? "32" : "16";
+	eal[n++] = "--no-pci";
+	eal[n++] = "--no-telemetry";
+	eal[n++] = "--file-prefix";
+	eal[n++] = prefix;
+	eal[n++] = "--huge-dir";
+	eal[n++] = (char *)huge;
+	/* Secondary processes map the primary's hugepage files: keep them. */
+	if (!keep_files)
+		eal[n++] = "--huge-unlink";
+	if (extra_arg != NULL)
+		eal[n++] = extra_arg;
+	if (devargs != NULL) {
+		eal[n++] = "-a";
+		eal[n++] = (char *)devargs;
+	}
+	eal[n] = NULL;
+	return rte_eal_init(n, eal);
+}
+
+static void expect_init_fails(const char *devargs, const char *why)
+{
+	T_EQ(eal_init(devargs), -1);
+	T_CHECK(rte_spapr_status() < 0 && rte_spapr_status() != -EAGAIN);
+	T_CHECK(strstr(rte_spapr_error(), why) != NULL);
+	printf("error: %s\n", rte_spapr_error());
+	T_CHECK(rte_spapr_model() == NULL);	/* nothing was created */
+}
+
+/* Probe refused: EAL runs, the plugin undid everything in the model. */
+static void expect_refused(const char *devargs, const char *why)
+{
+	struct spapr_model *m;
+	struct spapr_model_mm_info mi;
+	struct spapr_model_container_info ci;
+	char err[256] = "";
+
+	T_CHECK(eal_init(devargs) >= 0);
+	T_CHECK(rte_spapr_status() < 0 && rte_spapr_status() != -EAGAIN);
+	T_CHECK(strstr(rte_spapr_error(), why) != NULL);
+	printf("refused: %s\n", rte_spapr_error());
+	T_EQ(rte_spapr_containers(), 0);
+	m = rte_spapr_model();
+	T_CHECK(m != NULL);
+	if (m != NULL) {
+		T_EQ(spapr_model_mm_info(m, 0, &mi), 0);
+		T_EQU(mi.locked_vm_pages, 0);
+		T_EQ(mi.regions, 0);
+		T_EQU(mi.registered_bytes, 0);
+		T_EQU(mi.leaked_pages, 0);
+		/* No container handle is left open (handles are small ints). */
+		for (int h = 0; h < 16; h++)
+			T_CHECK(spapr_model_container_info(m, h, &ci) != 0 || !ci.iommu_set);
+		T_EQ(spapr_model_check_invariants(m, err, sizeof(err)), 0);
+	}
+	T_EQ(rte_eal_cleanup(), 0);
+}
+
+static void case_bad_policy(void)
+{
+	expect_init_fails("bus=spapr,backend=model,policy=fastest",
+			  "bad value 'fastest' for key 'policy': accepted values are auto, direct, indirect");
+}
+
+static void case_bad_page_size(void)
+{
+	expect_init_fails("bus=spapr,backend=model,page_size=3K", "key 'page_size'");
+}
+
+static void case_bad_profile(void)
+{
+	expect_init_fails("bus=spapr,backend=model,profile=powernv99", "key 'profile'");
+}
+
+static void case_unknown_key(void)
+{
+	expect_init_fails("bus=spapr,backend=model,windowsize=4G", "unknown key 'windowsize'");
+}
+
+static void case_help(void)
+{
+	expect_init_fails("bus=spapr,help", "help printed");
+}
+
+/* A bad environment fails EAL init as soon as any spapr devargs is given. */
+static void case_bad_env(void)
+{
+	expect_init_fails("bus=spapr,backend=model", "SPAPR_DPDK_OPTS: bad value '3K' for key 'page_size'");
+}
+
+/* Environment alone: no devargs hook runs; the plugin refuses at probe. */
+static void case_bad_env_only(void)
+{
+	T_CHECK(eal_init(NULL) >= 0);
+	T_EQ(rte_spapr_status(), -EINVAL);
+	T_CHECK(strstr(rte_spapr_error(), "SPAPR_DPDK_OPTS") != NULL);
+	T_EQ(rte_spapr_containers(), 0);
+	rte_eal_cleanup();
+}
+
+/* Explicit devargs win over SPAPR_DPDK_OPTS. */
+static void case_env_override(void)
+{
+	struct rte_spapr_info info;
+
+	T_CHECK(eal_init("bus=spapr,policy=direct") >= 0);
+	T_EQ(rte_spapr_status(), 0);
+	rte_spapr_info_get(&info);
+	T_CHECK(strcmp(info.policy, "direct") == 0);
+	T_CHECK(strcmp(info.profile, "pseries-kvm") == 0);	/* from the environment */
+	rte_eal_cleanup();
+}
+
+static void case_low_memlock(void)
+{
+	char path[128], devargs[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/spapr-plugin-memlock-%d.conf", (int)getpid());
+	f = fopen(path, "w");
+	T_CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fprintf(f, "base = powernv9\nmemlock = 1M\ncap_ipc_lock = false\n");
+	fclose(f);
+	snprintf(devargs, sizeof(devargs), "bus=spapr,backend=model,profile=%s", path);
+	expect_refused(devargs, "MEMLOCK");
+	unlink(path);
+}
+
+/* 64K TCEs and a 32768-TCE hypervisor block cannot cover DPDK's VA 1:1. */
+static void case_unaffordable_direct(void)
+{
+	expect_refused("bus=spapr,backend=model,profile=pseries-powervm-sriov-vf,policy=direct", "");
+}
+
+static void case_unaffordable_budget(void)
+{
+	expect_refused("bus=spapr,backend=model,profile=powernv9,policy=direct,page_size=4K,table_budget=4K",
+		       "");
+}
+
+/* A DDW at 1<<59 cannot be expressed when DPDK answers VA for its memory. */
+static void case_va_nonzero_start(void)
+{
+	extra_arg = "--iova-mode=va";
+	expect_refused("bus=spapr,backend=model,profile=pseries-kvm", "--iova-mode=pa");
+}
+
+/* An indirect window at 0 still gives IOVAs != VA: also refused in VA mode. */
+static void case_va_indirect(void)
+{
+	extra_arg = "--iova-mode=va";
+	expect_refused("bus=spapr,backend=model,profile=powernv9,policy=indirect", "--iova-mode=pa");
+}
+
+/* Secondary processes: a clear refusal (the containers are the primary's). */
+static void case_secondary_proc(void)
+{
+	const char *p = getenv("SPAPR_TEST_PREFIX");
+
+	T_CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	snprintf(prefix, sizeof(prefix), "%s", p);
+	keep_files = 1;
+	extra_arg = "--proc-type=secondary";
+	T_CHECK(eal_init("bus=spapr,backend=model,profile=pseries-kvm") >= 0);
+	T_EQ(rte_spapr_status(), -ENOTSUP);
+	T_CHECK(strstr(rte_spapr_error(), "secondary processes are not supported") != NULL);
+	printf("secondary: %s\n", rte_spapr_error());
+	rte_eal_cleanup();
+}
+
+static void case_secondary(void)
+{
+	int st = 0;
+	pid_t pid;
+
+	keep_files = 1;
+	T_CHECK(eal_init("bus=spapr,backend=model,profile=pseries-kvm") >= 0);
+	T_EQ(rte_spapr_status(), 0);
+	setenv("SPAPR_TEST_PREFIX", prefix, 1);
+	pid = fork();
+	if (pid == 0) {
+		execl("/proc/self/exe", "test_plugin_errors", "secondary_proc", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_EQ(rte_spapr_status(), 0);	/* the primary is untouched */
+	rte_eal_cleanup();
+}
+
+struct tcase {
+	const char *name;
+	void (*fn)(void);
+	const char *env;
+};
+
+static const struct tcase cases[] = {
+	{ "bad_policy", case_bad_policy, NULL },
+	{ "bad_page_size", case_bad_page_size, NULL },
+	{ "bad_profile", case_bad_profile, NULL },
+	{ "unknown_key", case_unknown_key, NULL },
+	{ "help", case_help, NULL },
+	{ "bad_env", case_bad_env, "page_size=3K" },
+	{ "bad_env_only", case_bad_env_only, "backend=model,page_size=3K" },
+	{ "env_override", case_env_override, "backend=model,profile=pseries-kvm,policy=indirect" },
+	{ "low_memlock", case_low_memlock, NULL },
+	{ "unaffordable_direct", case_unaffordable_direct, NULL },
+	{ "unaffordable_budget", case_unaffordable_budget, NULL },
+	{ "va_nonzero_start", case_va_nonzero_start, NULL },
+	{ "va_indirect", case_va_indirect, NULL },
+	{ "secondary", case_secondary, NULL },
+};
+
+static const struct tcase secondary_proc = { "secondary_proc", case_secondary_proc, NULL };
+
+static int run_child(const struct tcase *c)
+{
+	snprintf(prefix, sizeof(prefix), "spapr-err-%d", (int)getpid());
+	t_current = c->name;
+	c->fn();
+	plugin_rm_runtime(prefix);
+	return t_finish();
+}
+
+static void run_case(const char *self, const struct tcase *c)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		if (c->env)
+			setenv("SPAPR_DPDK_OPTS", c->env, 1);
+		else
+			unsetenv("SPAPR_DPDK_OPTS");
+		execl(self, self, c->name, (char *)NULL);
+		_exit(127);
+	}
+	T_CHECK(pid > 0);
+	waitpid(pid, &st, 0);
+	t_checks++;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		t_failures++;
+		fprintf(stderr, "FAIL case %s: child status 0x%x\n", c->name, st);
+	}
+	printf("%s case %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "ok  " : "FAIL", c->name);
+}
+
+int main(int argc, char **argv)
+{
+	huge = plugin_hugepages(32);
+	if (argc > 1 && strcmp(argv[1], secondary_proc.name) == 0) {
+		t_current = secondary_proc.name;
+		secondary_proc.fn();
+		return t_finish();
+	}
+	if (argc > 1) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			if (strcmp(argv[1], cases[i].name) == 0)
+				return run_child(&cases[i]);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case("/proc/self/exe", &cases[i]);
+	return t_finish();
+}

@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# testpmd-model.sh PLUGIN PROFILE [env] - stock Debian dpdk-testpmd starts with the
+# plugin in model mode (net_null vdevs, --no-pci), forwards, and exits cleanly.
+# With "env", the options come from SPAPR_DPDK_OPTS instead of -a bus=spapr,...
+# Exit 77 (skip) without root, hugepages or dpdk-testpmd.
+set -u
+plugin=$1
+profile=$2
+opts="backend=model,profile=$profile"
+if [ "${3:-}" = env ]; then
+	export SPAPR_DPDK_OPTS=$opts
+	devargs=()
+else
+	unset SPAPR_DPDK_OPTS
+	devargs=(-a "bus=spapr,$opts")
+fi
+huge=/dev/hugepages-spapr-test
+nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+free=/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages
+
+command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not installed (apt-get install dpdk-dev)"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root to reserve and mount 2 MiB hugepages"; exit 77; }
+[ -w "$nr" ] || { echo "SKIP: no 2 MiB hugepage support"; exit 77; }
+need=48
+have=$(cat "$free")
+if [ "$have" -lt "$need" ]; then
+	want=$(( $(cat "$nr") + need - have ))
+	[ "$want" -le 512 ] && echo "$want" > "$nr"
+fi
+[ "$(cat "$free")" -ge "$need" ] || { echo "SKIP: fewer than $need free 2 MiB hugepages"; exit 77; }
+mkdir -p "$huge"
+grep -q " $huge hugetlbfs " /proc/mounts || mount -t hugetlbfs -o pagesize=2M nodev "$huge" ||
+	{ echo "SKIP: cannot mount hugetlbfs at $huge"; exit 77; }
+
+prefix=spapr-testpmd-$$
+out=$(printf 'start\nshow port stats all\nstop\nquit\n' |
+	timeout 60 dpdk-testpmd -l 0-1 -m 64 --no-pci --no-telemetry --file-prefix "$prefix" \
+		--huge-dir "$huge" --huge-unlink -d "$plugin" \
+		"${devargs[@]}" \
+		--vdev net_null0 --vdev net_null1 -- -i --total-num-mbufs=2048 2>&1)
+rc=$?
+rm -rf "/var/run/dpdk/$prefix"
+echo "$out" | grep -E "spapr:|Selected IOVA|Bye"
+fail=0
+[ $rc = 0 ] || { echo "FAIL: testpmd exit status $rc"; fail=1; }
+echo "$out" | grep -q "spapr: plan: container 0" || { echo "FAIL: no plan line"; fail=1; }
+echo "$out" | grep -q "spapr: DMA set up: model backend profile $profile" || { echo "FAIL: no set-up line"; fail=1; }
+echo "$out" | grep -q "^Bye" || { echo "FAIL: testpmd did not exit cleanly"; fail=1; }
+echo "$out" | grep -qE "TX-packets: [1-9]" || { echo "FAIL: nothing forwarded"; fail=1; }
+echo "$out" | grep -q "spapr: memory .* cannot" && { echo "FAIL: a memory event failed"; fail=1; }
+exit $fail
