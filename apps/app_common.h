@@ -80,7 +80,7 @@ static inline void app_platform(const struct spapr_model_profile *p, struct spap
 		out->table_charge_x1 = p->pre_4_19_tables;
 	} else {
 		out->ddw_start_hint = p->ddw_start;
-		out->ddw_max_entries = p->largest_available_block;
+		out->ddw_max_entries = spapr_model_profile_ddw_limit(p);
 	}
 }
 
