@@ -30,6 +30,12 @@ mkdir -p "$huge"
 grep -q " $huge hugetlbfs " /proc/mounts || mount -t hugetlbfs -o pagesize=2M nodev "$huge" ||
 	{ echo "SKIP: cannot mount hugetlbfs at $huge"; exit 77; }
 
+# A build tree under a world-writable path (/tmp) cannot be loaded with -d.
+. "$(dirname "$0")/../../apps/lib/dpdk-plugin-path.sh"
+dpdk_plugin_paths "$plugin" "$pmd" || exit 1
+plugin=${DPDK_PLUGIN_PATHS[0]} pmd=${DPDK_PLUGIN_PATHS[1]}
+trap dpdk_plugin_cleanup EXIT
+
 prefix=spapr-eeh-$$
 # testpmd runs commands in order; the sleeps only let frames flow.
 out=$( { echo start; sleep 1; echo stop; echo "show port stats 0"; echo "show port xstats 0"

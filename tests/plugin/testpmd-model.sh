@@ -34,6 +34,12 @@ mkdir -p "$huge"
 grep -q " $huge hugetlbfs " /proc/mounts || mount -t hugetlbfs -o pagesize=2M nodev "$huge" ||
 	{ echo "SKIP: cannot mount hugetlbfs at $huge"; exit 77; }
 
+# A build tree under a world-writable path (/tmp) cannot be loaded with -d.
+. "$(dirname "$0")/../../apps/lib/dpdk-plugin-path.sh"
+dpdk_plugin_paths "$plugin" || exit 1
+plugin=${DPDK_PLUGIN_PATHS[0]}
+trap dpdk_plugin_cleanup EXIT
+
 prefix=spapr-testpmd-$$
 out=$(printf 'start\nshow port stats all\nstop\nquit\n' |
 	timeout 60 dpdk-testpmd -l 0-1 -m 64 --no-pci --no-telemetry --file-prefix "$prefix" \
