@@ -54,6 +54,9 @@ void spapr_teardown(void);
 void spapr_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int spapr_plan_line(unsigned int i, char *buf, size_t len);
 void spapr_policy_from_opts(struct spapr_dma_policy *pol);
+/* Create the lib/dma engine, its mapping progress logged through rte_log. */
+struct spapr_dma_ctx *spapr_ctx_create(const struct spapr_dma_platform *plat,
+					const struct spapr_dma_policy *pol);
 void spapr_log_plans(void);
 
 /* spapr_vfio_mode.c */

@@ -79,6 +79,29 @@ static uint64_t ram_top(void)
 	return top;
 }
 
+/* Long mappings (hundreds of GiB on big hosts) report progress at INFO,
+ * every SPAPR_DMA_PROGRESS_STEP; small ones only at DEBUG. */
+static void spapr_progress_log(void *arg, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	if (total >= SPAPR_DMA_PROGRESS_STEP)
+		SPAPR_LOG(INFO, "mapping DMA memory: %" PRIu64 " of %" PRIu64 " MiB\n",
+			  done >> 20, total >> 20);
+	else
+		SPAPR_LOG(DEBUG, "mapping DMA memory: %" PRIu64 " of %" PRIu64 " KiB\n",
+			  done >> 10, total >> 10);
+}
+
+struct spapr_dma_ctx *spapr_ctx_create(const struct spapr_dma_platform *plat,
+				       const struct spapr_dma_policy *pol)
+{
+	struct spapr_dma_ctx *ctx = spapr_dma_ctx_create(plat, pol);
+
+	if (ctx != NULL)
+		spapr_dma_ctx_set_progress(ctx, spapr_progress_log, NULL);
+	return ctx;
+}
+
 void spapr_policy_from_opts(struct spapr_dma_policy *pol)
 {
 	const struct spapr_opts *o = &spapr.opts;
@@ -274,7 +297,7 @@ static int setup_engine(unsigned int ngroups)
 
 	platform_from_profile(&spapr.profile, &plat);
 	spapr_policy_from_opts(&pol);
-	spapr.ctx = spapr_dma_ctx_create(&plat, &pol);
+	spapr.ctx = spapr_ctx_create(&plat, &pol);
 	if (spapr.ctx == NULL) {
 		spapr_fail(-ENOMEM, "cannot create the lib/dma engine");
 		return spapr.status;

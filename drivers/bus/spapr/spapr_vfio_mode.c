@@ -343,7 +343,7 @@ int spapr_setup_vfio(void)
 	spapr_dma_platform_default(kind, (unsigned int)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE)),
 				   &plat);
 	spapr_policy_from_opts(&pol);
-	spapr.ctx = spapr_dma_ctx_create(&plat, &pol);
+	spapr.ctx = spapr_ctx_create(&plat, &pol);
 	if (spapr.ctx == NULL) {
 		spapr_fail(-ENOMEM, "cannot create the lib/dma engine");
 		goto fail;
