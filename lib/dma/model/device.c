@@ -10,6 +10,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model_priv.h"
@@ -23,9 +24,13 @@ void model_pe_init(struct model_pe *pe)
 
 void model_pe_fini(struct model_pe *pe)
 {
-	if (pe->bypass_table)
-		tce_table_free(pe->bypass_table);
-	pe->bypass_table = NULL;
+	struct model_table *mt = pe->bypass_tables[0];
+
+	if (mt) {
+		tce_table_free(mt->t);
+		free(mt);
+	}
+	pe->bypass_tables[0] = NULL;
 	pe->bypass = false;
 }
 
@@ -103,84 +108,86 @@ int model_eeh_pe_op(struct spapr_model *m, struct model_group *g,
 	}
 }
 
-/* The window programmed into @pe that contains bus address @iova. */
-static struct model_table *pe_window(struct model_pe *pe, uint64_t iova)
-{
-	for (int i = 0; i < MODEL_SLOTS; i++) {
-		struct model_table *mt = pe->tables[i];
-
-		if (mt && tce_table_has_entry(mt->t, iova >> mt->t->page_shift))
-			return mt;
-	}
-	return NULL;
-}
-
 static uint64_t dir_perm(unsigned int dir)
 {
 	return ((dir & SPAPR_MODEL_DMA_READ) ? TCE_READ : 0) |
 	       ((dir & SPAPR_MODEL_DMA_WRITE) ? TCE_WRITE : 0);
 }
 
-/* Translate one IOMMU page; 0 or -EFAULT (no window, invalid TCE, perm). */
-static int xlat_page(struct spapr_model *m, struct model_pe *pe, uint64_t iova,
-		     uint64_t need, struct spapr_model_xlat *x)
-{
-	struct model_table *mt = pe_window(pe, iova);
-	uint64_t tce, pgmask, off;
-	struct model_vma *v;
+/*
+ * Both translation modes run the same steps per IOMMU page (xlat below), so
+ * that the identity baseline of apps/fwd-bench costs what a TCE check costs
+ * (doc/nic-model.md): probe the PE's windows for the one holding @iova, read
+ * its TCE, check the permission, look up the VMA behind the host physical
+ * address. pe->xlat counts the steps (tests/core/test_dma_check_cost.c).
+ */
 
-	if (!mt)
-		return -EFAULT;
-	tce = tce_table_get(mt->t, (iova >> mt->t->page_shift) - mt->t->offset);
-	if ((tce & need) != need || !(tce & TCE_PERM))
-		return -EFAULT;
-	pgmask = (UINT64_C(1) << mt->t->page_shift) - 1;
-	off = iova & pgmask;
-	x->hpa = (tce & ~pgmask) + off;
-	x->perm = tce & TCE_PERM;
-	x->contig = pgmask + 1 - off;
-	v = model_vma_by_pa(m, x->hpa);
-	x->host = (v && v->host) ? (char *)v->host + (x->hpa - v->pa) : NULL;
-	return 0;
+/* The window of @pe the device sees that contains bus address @iova (in
+ * identity mode the identity table, spapr_model_pe_set_bypass), and the
+ * entry's index in it (entry - offset). */
+static const struct tce_table *pe_window(struct model_pe *pe, uint64_t iova,
+					 uint64_t *idx)
+{
+	struct model_table *const *slots = pe->bypass ? pe->bypass_tables : pe->tables;
+
+	for (int i = 0; i < MODEL_SLOTS; i++) {
+		const struct model_table *mt = slots[i];
+
+		pe->xlat.window_probes++;
+		if (mt && tce_table_has_entry(mt->t, iova >> mt->t->page_shift)) {
+			*idx = (iova >> mt->t->page_shift) - mt->t->offset;
+			return mt->t;
+		}
+	}
+	return NULL;
 }
 
 /*
  * Identity translation (spapr_model_pe_set_bypass): IOVA = host physical
  * address. So that a check costs what a TCE check costs, it walks a real
  * one-level TCE table of the same kind as a direct window (2 MiB entries, or
- * the smallest backing page), whose entries hold IOVA | R | W. An entry is
- * written the first time its page is used, once the address is found to be
- * memory of the host (a VMA covering the whole IOMMU page); the VMA lookup
- * for the host pointer is the same as on the TCE path, and an address whose
- * memory is gone faults even with a stale entry.
+ * the smallest backing page), whose entries hold IOVA | R | W, in place of
+ * the PE's windows. An entry is written the first time its page is used,
+ * once the address is found to be memory of the host (a VMA covering the
+ * whole IOMMU page); the VMA lookup for the host pointer is the same as on
+ * the TCE path, and an address whose memory is gone faults even with a
+ * stale entry.
  */
 #define BYPASS_ENTRIES (UINT64_C(1) << 19)	/* 1 TiB of 2 MiB pages: 4 MiB table */
 
-static struct tce_table *bypass_table_create(struct spapr_model *m)
+/* The identity window: a model_table in slot 0 of pe->bypass_tables, so
+ * that the device finds it the way it finds a window in slot 0. */
+static struct model_table *bypass_window_create(struct spapr_model *m)
 {
+	struct model_table *mt = calloc(1, sizeof(*mt));
 	unsigned int shift = 21;
 	int err = 0;
 
+	if (!mt)
+		return NULL;
 	for (unsigned int i = 0; i < m->nphys; i++)
 		if (m->phys[i]->page_shift < shift)
 			shift = m->phys[i]->page_shift;
-	return tce_table_create(MODEL_PA_BASE >> shift, BYPASS_ENTRIES, shift, 1,
-				19 + 3, false, NULL, NULL, &err);
+	mt->t = tce_table_create(MODEL_PA_BASE >> shift, BYPASS_ENTRIES, shift, 1,
+				 19 + 3, false, NULL, NULL, &err);
+	mt->levels = 1;
+	mt->platform = m->prof.platform;
+	if (!mt->t) {
+		free(mt);
+		return NULL;
+	}
+	return mt;
 }
 
-static uint64_t bypass_tce(struct spapr_model *m, struct tce_table *t, uint64_t iova)
+/* First use of an identity page (no valid entry yet): IOVA | R | W if
+ * @iova is host memory, cached in the table when a VMA covers the whole
+ * IOMMU page; 0 (fault) otherwise. Once per page, not per check. */
+static uint64_t bypass_fill(struct spapr_model *m, struct tce_table *t, uint64_t iova)
 {
 	uint64_t entry = iova >> t->page_shift, pgmask, *e;
-	struct model_vma *v;
+	struct model_vma *v = model_vma_by_pa(m, iova);
 	int err = 0;
 
-	if (tce_table_has_entry(t, entry)) {
-		uint64_t tce = tce_table_get(t, entry - t->offset);
-
-		if (tce & TCE_PERM)
-			return tce;
-	}
-	v = model_vma_by_pa(m, iova);
 	if (!v)
 		return 0;
 	pgmask = (UINT64_C(1) << t->page_shift) - 1;
@@ -192,31 +199,37 @@ static uint64_t bypass_tce(struct spapr_model *m, struct tce_table *t, uint64_t 
 	return (iova & ~pgmask) | TCE_PERM;
 }
 
-static int xlat_bypass(struct spapr_model *m, struct model_pe *pe, uint64_t iova,
-		       struct spapr_model_xlat *x)
+/* Translate one IOMMU page; 0 or -EFAULT (no window, invalid TCE, perm;
+ * identity mode: not host memory). */
+static int xlat(struct spapr_model *m, struct model_pe *pe, uint64_t iova,
+		uint64_t need, struct spapr_model_xlat *x)
 {
-	struct tce_table *t = pe->bypass_table;
-	uint64_t tce = bypass_tce(m, t, iova), pgmask, off;
+	uint64_t idx = 0, tce = 0, pgmask, off;
+	const struct tce_table *t;
 	struct model_vma *v;
 
-	if (!(tce & TCE_PERM))
+	t = pe_window(pe, iova, &idx);
+	if (t) {
+		pe->xlat.tce_reads++;
+		tce = tce_table_get(t, idx);
+	}
+	if (pe->bypass && !(tce & TCE_PERM)) {
+		t = pe->bypass_tables[0]->t;
+		tce = bypass_fill(m, pe->bypass_tables[0]->t, iova);
+	}
+	if ((tce & need) != need || !(tce & TCE_PERM))
 		return -EFAULT;
 	pgmask = (UINT64_C(1) << t->page_shift) - 1;
 	off = iova & pgmask;
 	x->hpa = (tce & ~pgmask) + off;
 	x->perm = tce & TCE_PERM;
 	x->contig = pgmask + 1 - off;
+	pe->xlat.vma_lookups++;
 	v = model_vma_by_pa(m, x->hpa);
-	if (!v)
+	if (!v && pe->bypass)
 		return -EFAULT;	/* stale entry: the memory is gone */
-	x->host = v->host ? (char *)v->host + (x->hpa - v->pa) : NULL;
+	x->host = (v && v->host) ? (char *)v->host + (x->hpa - v->pa) : NULL;
 	return 0;
-}
-
-static int xlat(struct spapr_model *m, struct model_pe *pe, uint64_t iova,
-		uint64_t need, struct spapr_model_xlat *x)
-{
-	return pe->bypass ? xlat_bypass(m, pe, iova, x) : xlat_page(m, pe, iova, need, x);
 }
 
 static int fault(struct model_pe *pe, uint64_t iova)
@@ -234,7 +247,7 @@ static int dma_access(struct spapr_model *m, struct model_group *g, uint64_t iov
 {
 	struct model_pe *pe = &g->pe;
 	uint64_t need = dir_perm(dir), pos = 0, pages = 0;
-	struct spapr_model_xlat x;
+	struct spapr_model_xlat x, x0;
 
 	pe->stats.dma_checks++;
 	if (!pe->dma_enabled || pe->reset_active) {
@@ -246,6 +259,8 @@ static int dma_access(struct spapr_model *m, struct model_group *g, uint64_t iov
 			return fault(pe, iova + pos);
 		if (!pos && first)
 			*first = x;
+		if (!pos)
+			x0 = x;
 		pages++;
 		pos += x.contig;
 	} while (pos < len);
@@ -254,10 +269,15 @@ static int dma_access(struct spapr_model *m, struct model_group *g, uint64_t iov
 		pe->stats.dma_bytes += len;
 		return 0;
 	}
+	/* Copy page by page; the first page's translation is reused (the
+	 * lock is held: nothing changed since the check). */
 	for (pos = 0; pos < len; pos += x.contig) {
 		uint64_t n;
 
-		xlat(m, pe, iova + pos, need, &x);
+		if (pos)
+			xlat(m, pe, iova + pos, need, &x);
+		else
+			x = x0;
 		if (!x.host)
 			return -ENXIO;
 		n = x.contig < len - pos ? x.contig : len - pos;
@@ -339,9 +359,9 @@ int spapr_model_pe_set_bypass(struct spapr_model *m, int group, bool on)
 		rc = -ENOENT;
 	} else if (!on) {
 		model_pe_fini(&g->pe);
-	} else if (!g->pe.bypass_table) {
-		g->pe.bypass_table = bypass_table_create(m);
-		rc = g->pe.bypass_table ? 0 : -ENOMEM;
+	} else if (!g->pe.bypass_tables[0]) {
+		g->pe.bypass_tables[0] = bypass_window_create(m);
+		rc = g->pe.bypass_tables[0] ? 0 : -ENOMEM;
 	}
 	if (g && on && rc == 0)
 		g->pe.bypass = true;

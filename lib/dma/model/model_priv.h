@@ -87,8 +87,17 @@ struct model_pe {
 	unsigned int ddws;	/* pseries: DDWs in the hypervisor */
 	bool mmio_enabled, dma_enabled, reset_active;
 	bool bypass;		/* identity translation, no TCEs (spapr_model_pe_set_bypass) */
-	struct tce_table *bypass_table;	/* its identity TCEs, filled on first use */
+	/* The windows the device sees in identity mode, in place of tables[]:
+	 * slot 0 holds the identity TCE table (filled on first use). */
+	struct model_table *bypass_tables[MODEL_SLOTS];
 	struct spapr_model_pe_stats stats;
+	/* Steps of the device-side translation (device.c xlat), the same in
+	 * every mode per IOMMU page: white-box tests compare them. */
+	struct {
+		uint64_t window_probes;	/* window slots looked at */
+		uint64_t tce_reads;	/* TCE-table entries read */
+		uint64_t vma_lookups;	/* model_vma_by_pa() calls */
+	} xlat;
 };
 
 struct model_container;
