@@ -17,22 +17,10 @@ else
 	devargs=(-a "bus=spapr,$opts")
 fi
 huge=/dev/hugepages-spapr-test
-nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-free=/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages
 
 command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not installed (apt-get install dpdk-dev)"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root to reserve and mount 2 MiB hugepages"; exit 77; }
-[ -w "$nr" ] || { echo "SKIP: no 2 MiB hugepage support"; exit 77; }
-need=48
-have=$(cat "$free")
-if [ "$have" -lt "$need" ]; then
-	want=$(( $(cat "$nr") + need - have ))
-	[ "$want" -le 512 ] && echo "$want" > "$nr"
-fi
-[ "$(cat "$free")" -ge "$need" ] || { echo "SKIP: fewer than $need free 2 MiB hugepages"; exit 77; }
-mkdir -p "$huge"
-grep -q " $huge hugetlbfs " /proc/mounts || mount -t hugetlbfs -o pagesize=2M nodev "$huge" ||
-	{ echo "SKIP: cannot mount hugetlbfs at $huge"; exit 77; }
+. "$(dirname "$0")/../lib/hugepages.sh"
+test_hugepages_or_skip "$huge" 48
 
 # A build tree under a world-writable path (/tmp) cannot be loaded with -d.
 . "$(dirname "$0")/../../apps/lib/dpdk-plugin-path.sh"
