@@ -481,8 +481,9 @@ static void remedy(const struct plan_in *in, struct spapr_dma_plan *out, int rc)
 		/* Rounded up, so that the number given is enough. */
 		uint64_t need = align_up(in->pol->memlock_used + best, 1ull << 20);
 
-		dma_fmt(e->remedy, sizeof(e->remedy), "raise RLIMIT_MEMLOCK to %llu MiB (%s)",
-			(unsigned long long)(need >> 20), sz(need, a));
+		dma_fmt(e->remedy, sizeof(e->remedy),
+			"raise RLIMIT_MEMLOCK to %llu MiB (ulimit -l %llu)",
+			(unsigned long long)(need >> 20), (unsigned long long)(need >> 10));
 	} else if (rc && device_capacity(in) && device_capacity(in) < indirect_need(in)) {
 		dma_fmt(e->remedy, sizeof(e->remedy),
 			"this device can map at most %s (%s): map at most that much memory",

@@ -38,10 +38,23 @@ static unsigned int shift_of(uint64_t pgsz)
 	return pgsz ? 63u - (unsigned int)__builtin_clzll(pgsz) : 0;
 }
 
-/* Pages larger than the host's base page are hugetlbfs pages in DPDK. */
+/* The kernel's base page: the modelled host's in model mode. */
+static uint64_t system_page_size(void)
+{
+	if (spapr.model != NULL)
+		return 1ull << spapr.profile.system_page_shift;
+	return (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static unsigned int system_page_shift(void)
+{
+	return shift_of(system_page_size());
+}
+
+/* Pages larger than the base page are hugetlbfs pages in DPDK. */
 static unsigned int vma_flags(uint64_t pgsz)
 {
-	return pgsz > (uint64_t)sysconf(_SC_PAGESIZE) ? SPAPR_MODEL_VMA_HUGETLB : 0;
+	return pgsz > system_page_size() ? SPAPR_MODEL_VMA_HUGETLB : 0;
 }
 
 void spapr_model_undeclare(uint64_t va, uint64_t len, unsigned int shift)
@@ -96,10 +109,36 @@ uint64_t spapr_page_pa(const void *va, uint64_t memseg_iova, bool external)
 	return rte_mem_virt2phy(va);
 }
 
+/*
+ * --no-huge on a 64K-page kernel: DPDK 22.11 cuts its anonymous memory into
+ * 4K memsegs, but the kernel pins, registers and maps whole system pages
+ * (REGISTER needs PAGE_SIZE-aligned vaddr/size: spec §3.5, trap §10.6). Such
+ * memory is static (--no-huge implies legacy memory), so contiguous memsegs
+ * become one region of system pages. Returns true if @ms was merged.
+ */
+static bool collect_merge_subpage(struct collect *c, const struct rte_memseg *ms,
+				  uint64_t pa)
+{
+	struct spapr_dma_mem_region *prev = c->n ? &c->r[c->n - 1] : NULL;
+	uint64_t va = (uint64_t)(uintptr_t)ms->addr;
+
+	if (prev == NULL || prev->page_shift != system_page_shift() ||
+	    prev->va + prev->len != va || prev->numa_node != ms->socket_id ||
+	    (prev->pa != 0 && prev->pa + prev->len != pa))
+		return false;
+	prev->len += ms->len;
+	return true;
+}
+
 static int collect_push(struct collect *c, const struct rte_memseg *ms, bool external)
 {
 	struct spapr_dma_mem_region *r;
+	unsigned int shift = shift_of(ms->hugepage_sz);
+	uint64_t pa = spapr_page_pa(ms->addr, ms->iova, external);
+	bool subpage = shift < system_page_shift();
 
+	if (subpage && collect_merge_subpage(c, ms, pa))
+		return 0;
 	if (c->n == c->cap) {
 		unsigned int cap = c->cap ? c->cap * 2 : 64;
 		void *p = realloc(c->r, cap * sizeof(*c->r));
@@ -113,9 +152,9 @@ static int collect_push(struct collect *c, const struct rte_memseg *ms, bool ext
 	memset(r, 0, sizeof(*r));
 	r->va = (uint64_t)(uintptr_t)ms->addr;
 	r->len = ms->len;
-	r->page_shift = shift_of(ms->hugepage_sz);
+	r->page_shift = subpage ? system_page_shift() : shift;
 	r->numa_node = ms->socket_id;
-	r->pa = spapr_page_pa(ms->addr, ms->iova, external);
+	r->pa = pa;
 	r->prot = SPAPR_DMA_READ | SPAPR_DMA_WRITE;
 	return 0;
 }
@@ -176,6 +215,25 @@ static int add_regions(struct spapr_dma_mem_region *r, unsigned int n, char *why
 	return 0;
 }
 
+/* A merged run of sub-page memsegs must still be made of whole system pages. */
+static int collect_check_aligned(const struct collect *c)
+{
+	uint64_t pg = system_page_size();
+
+	for (unsigned int i = 0; i < c->n; i++) {
+		const struct spapr_dma_mem_region *r = &c->r[i];
+
+		if ((r->va | r->len) & (pg - 1)) {
+			spapr_fail(-EINVAL, "DPDK memory 0x%" PRIx64 "+0x%" PRIx64 " is not made of "
+				   "whole %" PRIu64 " KiB system pages, which is all the kernel can "
+				   "register and map; use hugepages instead of --no-huge",
+				   r->va, r->len, pg >> 10);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* All DPDK memory present now (initial memory fires no mem events). */
 int spapr_mem_collect(void)
 {
@@ -192,6 +250,11 @@ int spapr_mem_collect(void)
 		free(c.r);
 		spapr_fail(-ENOMEM, "DPDK has no memory to map");
 		return spapr.status;
+	}
+	rc = collect_check_aligned(&c);
+	if (rc) {
+		free(c.r);
+		return rc;
 	}
 	rc = add_regions(c.r, c.n, why, sizeof(why));
 	free(c.r);
@@ -281,9 +344,12 @@ int spapr_mem_publish_iovas(void)
 	if (p.rc == -EOPNOTSUPP) {
 		spapr_fail(p.rc, "the plan gives page 0x%" PRIx64 " IOVA 0x%" PRIx64
 			   " but the EAL runs IOVA as VA, where DPDK 22.11 hands out the VA itself "
-			   "for its own memory; run with --iova-mode=pa (or without --iova-mode: "
-			   "the plugin then asks for PA), or use a direct window at 0",
-			   p.va, p.want);
+			   "for its own memory; %s",
+			   p.va, p.want, rte_eal_has_hugepages() ?
+			   "run with --iova-mode=pa (or without --iova-mode: the plugin then "
+			   "asks for PA), or use a direct window at 0" :
+			   "PA mode needs hugepages (with --no-huge DPDK has no physical "
+			   "addresses), so use hugepages or a direct window at 0");
 		return p.rc;
 	}
 	p.write = true;
