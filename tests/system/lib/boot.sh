@@ -9,14 +9,23 @@
 # default PHB as 0000:00:00.0. Both use the hvc0 console.
 
 declare -A MACHINE_STATUS=() MACHINE_AGREE=() MACHINE_TIME=() MACHINE_REASON=()
+declare -A SUITE_STATUS=() SUITE_VERDICT=() SUITE_TIME=()
 
+# QEMU arguments for target $1 (powernv9, powernv9-64k, pseries, ...), suite
+# $2, boot number $3. Suite testpmd joins the NICs with a QEMU hub, so what
+# one NIC sends the other receives (testpmd forwards it back: a loop);
+# the other suites give each NIC its own restricted user network.
 qemu_args() {
-	local m=$1 boot=$2 i
+	local target=$1 suite=$2 boot=$3 m flav i net
+	m=$(target_machine "$target")
+	flav=$(target_flavour "$target")
 	QEMU_ARGS=(-M "$m" -m 2G -smp 1 -nographic -no-reboot
-		   -kernel "$VMLINUX" -initrd "$INITRD")
+		   -kernel "${VMLINUX_OF[$flav]}" -initrd "${INITRD_OF[$flav]}")
 	[[ $m == pseries ]] && QEMU_ARGS+=(-vga none)
 	for ((i = 0; i < NICS; i++)); do
-		QEMU_ARGS+=(-netdev "user,id=n$i,restrict=on")
+		net="user,id=n$i,restrict=on"
+		[[ $suite == testpmd ]] && net="hubport,id=n$i,hubid=0"
+		QEMU_ARGS+=(-netdev "$net")
 		case $m in
 		powernv*) QEMU_ARGS+=(-device "e1000e,netdev=n$i,romfile=,bus=pcie.$i,addr=0x0") ;;
 		pseries)
@@ -29,21 +38,29 @@ qemu_args() {
 			fi ;;
 		esac
 	done
-	APPEND="console=hvc0 panic=-1 spapr.machine=$m spapr.boot=$boot spapr.suite=$SUITE spapr.seed=$SEED spapr.random=$RANDOM_CASES"
+	APPEND="console=hvc0 panic=-1 spapr.machine=$target spapr.boot=$boot spapr.suite=$suite spapr.seed=$SEED spapr.random=$RANDOM_CASES"
 	[[ -n ${SPAPR_CASES:-} ]] && APPEND+=" spapr.cases=$SPAPR_CASES"
 	QEMU_ARGS+=(-append "$APPEND")
 }
 
-# Boot machine $1 for boot number $2; the console goes to
-# results/logs/<m>[-boot<n>]-console.log, the records to results/<m>[-boot<n>].txt.
-# Prints why on stdout and returns non-zero if no results came back.
+# Results of suite diff keep the names the replay data uses (<m>.txt,
+# <m>-boot<n>.txt); other suites are <target>-<suite>.txt.
+boot_tag() {
+	local target=$1 suite=$2 boot=$3 tag=$1
+	[[ $suite != diff ]] && tag+=-$suite
+	((boot)) && tag+=-boot$boot
+	echo "$tag"
+}
+
+# Boot target $1 for suite $2, boot number $3; the console goes to
+# results/logs/<tag>-console.log, the records to results/<tag>.txt.
+# Prints the records' path, or why there are none (and returns non-zero).
 boot_machine() {
-	local m=$1 boot=$2 tag console out rc=0
-	tag=$m
-	((boot)) && tag=$m-boot$boot
+	local target=$1 suite=$2 boot=$3 tag console out rc=0
+	tag=$(boot_tag "$target" "$suite" "$boot")
 	console=$LOGDIR/$tag-console.log
 	out=$RESULTS/$tag.txt
-	qemu_args "$m" "$boot"
+	qemu_args "$target" "$suite" "$boot"
 	log "$tag: booting (qemu-system-ppc64 ${QEMU_ARGS[*]})"
 	if ((VERBOSE)); then
 		timeout "$QEMU_TIMEOUT" qemu-system-ppc64 "${QEMU_ARGS[@]}" </dev/null 2>&1 |
@@ -63,22 +80,24 @@ boot_machine() {
 		fi
 		return 1
 	fi
-	log "$tag: $(grep -m1 '^@@ G uptime' "$out" | cut -d' ' -f3-), cases $(grep -m1 '^@@ T' "$out" | cut -d' ' -f3-)"
+	log "$tag: $(grep -m1 '^@@ G uptime' "$out" | cut -d' ' -f3-)"
 	if grep -q '^@@ X' "$out"; then
 		grep '^@@ X' "$out" | sed "s/^/    $tag: /" >&2
 	fi
 	echo "$out"
 }
 
-# All boots of machine $1, one after the other (a background job when the
-# machines run in parallel). Leaves results/<m>.state: the result files, the
-# wall time and, on failure, the reason.
+# All boots of target $1 for suite $2, one after the other (a background
+# job when jobs run in parallel). Leaves results/<tag>.state: the result
+# files, the wall time and, on failure, the reason.
 boot_all() {
-	local m=$1 t boot line state=$RESULTS/$1.state
+	local target=$1 suite=$2 t boot line boots=1 state
+	state=$RESULTS/$(boot_tag "$target" "$suite" 0).state
+	[[ $suite == diff ]] && boots=$BOOTS
 	t=$(now)
 	: >"$state"
-	for ((boot = 0; boot < BOOTS; boot++)); do
-		if ! line=$(boot_machine "$m" "$boot"); then
+	for ((boot = 0; boot < boots; boot++)); do
+		if ! line=$(boot_machine "$target" "$suite" "$boot"); then
 			echo "reason=$line" >>"$state"
 			break
 		fi
@@ -87,22 +106,42 @@ boot_all() {
 	echo "wall=$(elapsed "$t")" >>"$state"
 }
 
-# Boot every machine, $JOBS at a time (each QEMU is one TCG thread).
+# Every (suite, target) job, $JOBS at a time (each QEMU is one TCG thread).
 boot_machines() {
-	local m running=0
-	for m in "${MACHINES[@]}"; do
+	local job running=0
+	for job in "${JOBS_LIST[@]}"; do
 		if ((JOBS > 1)); then
-			boot_all "$m" &
+			boot_all "${job#*:}" "${job%%:*}" &
 			running=$((running + 1))
 			if ((running >= JOBS)); then
 				wait -n || true
 				running=$((running - 1))
 			fi
 		else
-			boot_all "$m"
+			boot_all "${job#*:}" "${job%%:*}"
 		fi
 	done
 	wait
+}
+
+# Judge suite $1 on target $2 (not diff): suite_<name>_check TARGET FILE
+# prints a one-line verdict and returns non-zero on failure.
+check_suite() {
+	local suite=$1 target=$2 key=$1:$2 state file verdict rc=0
+	state=$RESULTS/$(boot_tag "$target" "$suite" 0).state
+	SUITE_TIME[$key]=$(sed -n 's/^wall=//p' "$state")
+	file=$(sed -n 's/^file=//p' "$state" | head -n 1)
+	if [[ -z $file ]]; then
+		SUITE_STATUS[$key]=fail
+		SUITE_VERDICT[$key]="$suite: $target: $(sed -n 's/^reason=//p' "$state")"
+	else
+		verdict=$("suite_${suite}_check" "$target" "$file") || rc=$?
+		SUITE_VERDICT[$key]=$verdict
+		SUITE_STATUS[$key]=pass
+		((rc == 0)) || SUITE_STATUS[$key]=fail
+	fi
+	log "${SUITE_VERDICT[$key]} (${SUITE_TIME[$key]}s wall)"
+	[[ ${SUITE_STATUS[$key]} == pass ]]
 }
 
 # Compare machine $1's records with the model. Returns non-zero on failure.
@@ -124,7 +163,7 @@ diff_machine() {
 	fi
 	diff_out=$RESULTS/$m-diff.txt
 	for f in $(sed -n 's/^file=//p' "$state"); do args+=(--guest "$f"); done
-	"$DIFF_BIN" "${args[@]}" --machine "$m" \
+	"$DIFF_BIN" "${args[@]}" --machine "$(target_machine "$m")" \
 		--overrides "$SYSDIR/testbed-overrides.txt" \
 		--known "$SYSDIR/known-differences.txt" --json "$RESULTS/$m.json" \
 		--model-log "$RESULTS/$m-model.txt" >"$diff_out" 2>&1 || rc=$?
@@ -144,7 +183,7 @@ diff_machine() {
 save_snapshot() {
 	local m f
 	mkdir -p "$SYSDIR/data"
-	for m in "${MACHINES[@]}"; do
+	for m in "${DIFF_MACHINES[@]}"; do
 		[[ ${MACHINE_STATUS[$m]:-} == pass ]] || {
 			log "snapshot: $m not saved (status ${MACHINE_STATUS[$m]:-fail})"
 			continue
@@ -165,16 +204,30 @@ write_summary() {
 		local k sep=
 		for k in "${!TIMES[@]}"; do printf '%s"%s":%s' "$sep" "$k" "${TIMES[$k]}"; sep=,; done
 		printf '},"machines":['
-		for m in "${MACHINES[@]}"; do
+		for m in "${DIFF_MACHINES[@]}"; do
 			((first)) || printf ','
 			first=0
 			printf '{"machine":"%s","status":"%s","wall_s":%s,"agreement":"%s","reason":"%s"}' \
 				"$m" "${MACHINE_STATUS[$m]:-fail}" "${MACHINE_TIME[$m]:-0}" \
 				"${MACHINE_AGREE[$m]:-}" "${MACHINE_REASON[$m]//\"/\'}"
 		done
+		printf '],"suites":['
+		first=1
+		local job
+		for job in "${JOBS_LIST[@]}"; do
+			[[ ${job%%:*} == diff ]] && continue
+			((first)) || printf ','
+			first=0
+			printf '{"suite":"%s","target":"%s","status":"%s","wall_s":%s,"verdict":"%s"}' \
+				"${job%%:*}" "${job#*:}" "${SUITE_STATUS[$job]:-fail}" \
+				"${SUITE_TIME[$job]:-0}" "${SUITE_VERDICT[$job]//\"/\'}"
+		done
 		printf ']}\n'
 	} >"$RESULTS/summary.json"
-	for m in "${MACHINES[@]}"; do
+	for m in "${DIFF_MACHINES[@]}"; do
 		[[ -n ${MACHINE_AGREE[$m]:-} ]] && echo "${MACHINE_AGREE[$m]}"
+	done
+	for job in "${JOBS_LIST[@]}"; do
+		[[ ${job%%:*} == diff ]] || echo "${SUITE_VERDICT[$job]:-}"
 	done
 }

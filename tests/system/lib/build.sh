@@ -105,15 +105,22 @@ module_closure() {
 	done
 }
 
+# The initramfs of kernel flavour $1: busybox, that kernel's vfio modules,
+# init and every selected suite (suite_<name>_stage ROOT adds its files).
 build_initramfs() {
-	local root=$WORK/initramfs moddir=$CACHE/kernel/lib/modules/$KVER f
-	INITRD=$WORK/initrd-$KVER.cpio
+	local flav=$1 kver=${KVER_OF[$1]} root=$WORK/initramfs-$1 f s moddir
+	moddir=$CACHE/kernel/lib/modules/$kver
+	[[ $flav == 64k ]] && moddir=$CACHE/kernel-64k/lib/modules/$kver
+	INITRD_OF[$flav]=$WORK/initrd-$kver.cpio
 	rm -rf "$root"
-	mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,etc}
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,etc,suites}
 	cp "$CACHE/busybox/bin/busybox" "$root/bin/busybox"
-	cp "$GUEST_BIN" "$root/bin/spapr-system-guest"
 	cp "$SYSDIR/guest/init" "$root/init"
 	chmod 755 "$root/init" "$root/bin/"*
+	for s in "${SUITES[@]}"; do
+		cp "$SYSDIR/guest/suite-$s.sh" "$root/suites/$s.sh"
+		"suite_${s}_stage" "$root"
+	done
 	MOD_DONE=()
 	MOD_FILES=()
 	module_closure "$moddir" "${GUEST_MODULES[@]}"
@@ -126,8 +133,13 @@ build_initramfs() {
 		xz -dcf "$f" >"$root/lib/modules/$base"
 		echo "$base" >>"$root/lib/modules/order"
 	done
-	echo "$KVER" >"$root/etc/kernel-release"
+	echo "$kver" >"$root/etc/kernel-release"
 	(cd "$root" && find . -print0 | sort -z |
-		cpio --null -o -H newc --owner 0:0 --quiet) >"$INITRD"
-	log "initramfs $(du -h "$INITRD" | cut -f1): busybox, $(tr '\n' ' ' <"$root/lib/modules/order")spapr-system-guest"
+		cpio --null -o -H newc --owner 0:0 --quiet) >"${INITRD_OF[$flav]}"
+	log "initramfs $flav $(du -h "${INITRD_OF[$flav]}" | cut -f1): busybox, $(tr '\n' ' ' <"$root/lib/modules/order")suites ${SUITES[*]}"
 }
+
+declare -A INITRD_OF=()
+
+# Suite "diff": the guest program (built by build_guest_runner).
+suite_diff_stage() { cp "$GUEST_BIN" "$1/bin/spapr-system-guest"; }

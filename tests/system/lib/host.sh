@@ -85,10 +85,11 @@ host_setup() {
 	fi
 }
 
-# Newest linux-image-<ver>-powerpc64le (4K pages) in backports.
+# Newest linux-image-<ver>-powerpc64le[$1] in backports ($1: "" or "-64k").
 kernel_package_name() {
-	apt-cache search --names-only "^linux-image-[0-9.]+.*-powerpc64le${KERNEL_FLAVOUR_SUFFIX}\$" 2>/dev/null |
-		awk '{print $1}' | grep -E "^linux-image-${KERNEL_SERIES//./\\.}\\.[0-9]+.*-powerpc64le${KERNEL_FLAVOUR_SUFFIX}\$" |
+	local suffix=$1
+	apt-cache search --names-only "^linux-image-[0-9.]+.*-powerpc64le${suffix}\$" 2>/dev/null |
+		awk '{print $1}' | grep -E "^linux-image-${KERNEL_SERIES//./\\.}\\.[0-9]+.*-powerpc64le${suffix}\$" |
 		grep -v -- '-dbg$' | grep -v unsigned | sort -V | tail -n 1 || true
 }
 
@@ -114,15 +115,32 @@ fetch_deb() {
 	echo "$deb"
 }
 
-# Kernel and busybox for the guest.
+# The kernel flavour of a target: powernv9-64k -> 64k, anything else -> 4k.
+target_flavour() { [[ $1 == *-64k ]] && echo 64k || echo 4k; }
+target_machine() { echo "${1%-64k}"; }
+
+declare -A VMLINUX_OF=() KVER_OF=()
+
+# Kernel of flavour $1 (4k or 64k): VMLINUX_OF[$1], KVER_OF[$1].
+fetch_kernel() {
+	local flav=$1 suffix='' dir=$CACHE/kernel kpkg deb vmlinux
+	if [[ $flav == 64k ]]; then suffix=-64k; dir=$CACHE/kernel-64k; fi
+	kpkg=$(kernel_package_name "$suffix")
+	[[ -n $kpkg ]] || skip "no linux-image-${KERNEL_SERIES}.*-powerpc64le${suffix} in ${DEBIAN_RELEASE}-backports"
+	deb=$(fetch_deb "$kpkg:ppc64el" "$dir")
+	vmlinux=$(ls "$dir"/boot/vmlinux-* 2>/dev/null | head -n 1 || true)
+	[[ -r $vmlinux ]] || fail "no vmlinux in $deb"
+	VMLINUX_OF[$flav]=$vmlinux
+	KVER_OF[$flav]=${vmlinux##*/vmlinux-}
+	log "kernel $flav: ${KVER_OF[$flav]} ($(basename "$deb"))"
+}
+
+# Kernels of every flavour in use, and busybox for the guest.
 fetch_guest_packages() {
-	local kpkg
-	kpkg=$(kernel_package_name)
-	[[ -n $kpkg ]] || skip "no linux-image-${KERNEL_SERIES}.*-powerpc64le${KERNEL_FLAVOUR_SUFFIX} in ${DEBIAN_RELEASE}-backports"
-	KERNEL_DEB=$(fetch_deb "$kpkg:ppc64el" "$CACHE/kernel")
+	local flav
 	BUSYBOX_DEB=$(fetch_deb busybox-static:ppc64el "$CACHE/busybox")
-	VMLINUX=$(ls "$CACHE"/kernel/boot/vmlinux-* 2>/dev/null | head -n 1 || true)
-	KVER=${VMLINUX##*/vmlinux-}
-	[[ -r $VMLINUX ]] || fail "no vmlinux in $KERNEL_DEB"
-	log "kernel $KVER ($(basename "$KERNEL_DEB")), busybox $(basename "$BUSYBOX_DEB")"
+	for flav in "${FLAVOURS[@]}"; do fetch_kernel "$flav"; done
+	# The summary names the kernel of the first flavour.
+	KVER=${KVER_OF[${FLAVOURS[0]}]}
+	log "busybox $(basename "$BUSYBOX_DEB")"
 }

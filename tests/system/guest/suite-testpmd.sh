@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=sh
+# Suite "testpmd" (sourced by /init; issue 4, use 3): Debian's ppc64el
+# dpdk-testpmd drives the two e1000e NICs (QEMU hub between them) with
+# DPDK's own net_e1000_em PMD, three ways in this one guest:
+#   plugin    -d librte_bus_spapr.so, default options (policy=auto)
+#   indirect  the same with SPAPR_DPDK_OPTS=policy=indirect
+#   baseline  no plugin: DPDK 22.11's own sPAPR code
+# (the baseline runs last: if it fails it may leave the PE in a state that
+# says nothing about the plugin). Each run is under strace, which counts
+# the VFIO ioctls until testpmd's prompt. Forwarding: "start tx_first",
+# io mode, so the first burst circulates NIC0 -> hub -> NIC1 -> ... .
+# Records: @@ P (one line per mode), @@ W (window / plan lines),
+# @@ E (error lines), @@ L (log tail when a run did not start).
+LIBDIR=/usr/lib/powerpc64le-linux-gnu
+export PATH=/usr/bin:/bin
+export LD_LIBRARY_PATH=$LIBDIR:/lib/powerpc64le-linux-gnu
+PLUGIN=/opt/spapr-dpdk/librte_bus_spapr.so
+TP_MEM=64		# MiB of DPDK memory
+TP_FWD_SECONDS=${TP_FWD_SECONDS:-10}
+TP_START_TIMEOUT=${TP_START_TIMEOUT:-400}	# guest seconds to the prompt
+
+mkdir -p /var/run /dev/hugepages
+mount -t tmpfs tmpfs /var/run
+
+# Hugepages: 2M pages where the kernel has them (pseries; QEMU's powernv
+# with radix has no hugetlb: qemu-power-testbed.md), else --no-huge.
+HP=/sys/kernel/mm/hugepages/hugepages-2048kB
+MEMARGS="--no-huge -m $TP_MEM"
+if [ -d $HP ]; then
+	echo $((TP_MEM / 2 + 16)) >$HP/nr_hugepages 2>/dev/null
+	if [ "$(cat $HP/nr_hugepages)" -ge $((TP_MEM / 2)) ] &&
+	   mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages; then
+		MEMARGS="-m $TP_MEM --huge-dir /dev/hugepages"
+	fi
+fi
+ALLOW=''
+for n in $NICS; do ALLOW="$ALLOW -a $n"; done
+echo "testpmd memory: $MEMARGS; kernel $(cat /etc/kernel-release); page size $(getconf PAGESIZE 2>/dev/null || echo ?)" >>/tmp/env.txt
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+elapsed_s() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Running and not yet reaped: kill -0 also succeeds for a zombie.
+alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
+
+# VFIO ioctls in strace output $1 (named by strace, or as _IOC(..., 0x3b, nr)).
+vfio_count() { grep -cE "$2" "$1"; }
+
+# run_mode NAME EXPECT OPTS PLUGIN_ARGS
+run_mode() {
+	name=$1 expect=$2 opts=$3 pargs=$4
+	log=/tmp/tp-$name.log st=/tmp/st-$name.txt fifo=/tmp/tp-$name.in
+	rm -f "$fifo"; mkfifo "$fifo"
+	exec 3<>"$fifo"
+	t0=$(uptime_s)
+	# shellcheck disable=SC2086 # the argument lists are word lists
+	env ${opts:+SPAPR_DPDK_OPTS=$opts} strace -f -qq -e trace=ioctl -o "$st" \
+		dpdk-testpmd --lcores 0@0,1@0 -n 1 --file-prefix "tp$name" $MEMARGS $ALLOW $pargs \
+		--log-level=lib.eal:debug --log-level=bus.spapr:info \
+		-- -i --total-num-mbufs=4096 --rxd=256 --txd=256 --forward-mode=io \
+		<&3 >"$log" 2>&1 &
+	pid=$!
+	started=no waited=0
+	while [ $waited -lt $TP_START_TIMEOUT ]; do
+		grep -q 'testpmd> ' "$log" && { started=prompt; break; }
+		alive $pid || break
+		sleep 1; waited=$((waited + 1))
+	done
+	t1=$(uptime_s)
+	ioctls=$(vfio_count "$st" 'VFIO_|0x3b, ')
+	reg=$(vfio_count "$st" 'SPAPR_REGISTER_MEMORY|0x3b, 0x75')
+	map=$(vfio_count "$st" 'VFIO_IOMMU_MAP_DMA|0x3b, 0x71')
+	create=$(vfio_count "$st" 'SPAPR_TCE_CREATE|0x3b, 0x77')
+	if [ $started = prompt ]; then
+		echo "start tx_first" >&3
+		sleep "$TP_FWD_SECONDS"
+		echo "stop" >&3
+		sleep 2
+		echo "quit" >&3
+	fi
+	# testpmd's stdout is a file, so fully buffered: read it once testpmd
+	# has exited (the prompt itself is written unbuffered by cmdline).
+	t3=$(uptime_s) killed=no
+	w=0; while [ $w -lt 120 ] && alive $pid; do sleep 1; w=$((w + 1)); done
+	alive $pid && { kill -9 $pid; killed=yes; }
+	wait $pid 2>/dev/null; rc=$?
+	quit_s=$(elapsed_s "$t3")
+	exec 3>&-
+	rm -f "$fifo"
+	ports=$(grep -cE '^Port [0-9]+: ([0-9A-Fa-f]{2}:){5}' "$log")
+	[ $started = prompt ] && { [ "$ports" -gt 0 ] && started=yes || started=no-ports; }
+	rx=$(grep -A 3 'Accumulated forward statistics' "$log" | sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' | tail -n 1)
+	tx=$(grep -A 3 'Accumulated forward statistics' "$log" | sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' | tail -n 1)
+	all=$(vfio_count "$st" 'VFIO_|0x3b, ')
+	echo "@@ P mode=$name expect=$expect started=$started ports=$ports startup_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') vfio_ioctls=$ioctls register=$reg map=$map create=$create vfio_ioctls_total=$all rx=${rx:-0} tx=${tx:-0} exit=$rc quit_s=$quit_s killed=$killed fwd_s=$TP_FWD_SECONDS at=$t0,$t1,$t3,$(uptime_s)" >>/tmp/results.txt
+	grep -E 'Forward statistics for port|RX-packets|TX-packets|RX-error|RX-nombuf|TX-error' "$log" |
+		sed "s/^/@@ S mode=$name /" | head -n 24 >>/tmp/results.txt
+	grep -E 'spapr: (plan|DMA set up|memory)|DMA window|Using IOMMU type|start address|[Hh]ighest VA' "$log" |
+		sed "s/^/@@ W mode=$name /" | head -n 8 >>/tmp/results.txt
+	# (EAL tries IOMMU type 1 first on every machine: not an error here.)
+	grep -E 'spapr: .*(fail|refus|block|undone)|EAL: .*([Ee]rror|[Cc]annot|fail|unsupported)|PANIC|Cause:' "$log" |
+		grep -v 'Set IOMMU type 1 ' | sed "s/^/@@ E mode=$name /" | head -n 8 >>/tmp/results.txt
+	[ $started = yes ] || tail -n 25 "$log" | sed "s/^/@@ L mode=$name /" >>/tmp/results.txt
+}
+
+echo "@@ BEGIN" >/tmp/results.txt
+# Which modes must forward: the plugin always; forced indirect needs IOVA
+# as PA, which DPDK 22.11 cannot give without hugepages (no physical
+# addresses), so there the plugin must refuse with its reason.
+case $MEMARGS in
+--no-huge*) IND_EXPECT=refuse ;;
+*) IND_EXPECT=forward ;;
+esac
+run_mode plugin forward "" "-d $PLUGIN"
+run_mode indirect "$IND_EXPECT" "policy=indirect" "-d $PLUGIN"
+run_mode baseline any "" ""
+echo "@@ END" >>/tmp/results.txt
