@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app_common.h - small helpers shared by spapr-demo and spapr-bench: size
- * parsing/printing, the engine's platform description from a model profile,
+ * parsing/printing, the engine's platform of a model profile (from its backend),
  * DPDK-like memory layouts declared to the model.
  */
 #ifndef APP_COMMON_H
@@ -67,21 +67,21 @@ static inline unsigned int app_log2(uint64_t x)
 	return x ? 63u - (unsigned int)__builtin_clzll(x) : 0;
 }
 
-/* The platform limits the engine needs, as a real machine would detect them. */
-static inline void app_platform(const struct spapr_model_profile *p, struct spapr_dma_platform *out)
+/*
+ * The platform limits the engine needs, from the backend of a model of @p
+ * (spapr_dma_platform_from_backend), as a real machine's backend reports
+ * its own. The callers have that model at hand: passing it instead of its
+ * profile would save the short-lived model here.
+ */
+static inline int app_platform(const struct spapr_model_profile *p, struct spapr_dma_platform *out)
 {
-	bool ps = p->platform == SPAPR_MODEL_PSERIES;
+	struct spapr_model *m = spapr_model_create(p);
+	int rc = m ? spapr_dma_platform_from_backend(spapr_model_backend(m), out) : -errno;
 
-	spapr_dma_platform_default(ps ? SPAPR_DMA_PLATFORM_PSERIES : SPAPR_DMA_PLATFORM_POWERNV,
-				   p->system_page_shift, out);
-	if (!ps) {
-		out->max_level_chunk = p->max_level_chunk;
-		out->bus_addr_bits = p->bus_addr_bits;
-		out->table_charge_x1 = p->pre_4_19_tables;
-	} else {
-		out->ddw_start_hint = p->ddw_start;
-		out->ddw_max_entries = spapr_model_profile_ddw_limit(p);
-	}
+	spapr_model_destroy(m);
+	if (rc)
+		memset(out, 0, sizeof(*out));
+	return rc;
 }
 
 static inline double app_now(void)

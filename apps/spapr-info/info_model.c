@@ -53,19 +53,6 @@ static void model_platform(const struct spapr_model_profile *p, struct info_mach
 											 : "POWER9");
 	info_copy(m->kernel, sizeof(m->kernel), kernel_text(p->kernel));
 	m->page_shift = p->system_page_shift;
-	/* The limits GET_INFO does not report, as the engine would detect them
-	 * on that machine (as apps/app_common.h does for the demo). */
-	spapr_dma_platform_default(ps ? SPAPR_DMA_PLATFORM_PSERIES : SPAPR_DMA_PLATFORM_POWERNV,
-				   p->system_page_shift, &m->plat);
-	if (!ps) {
-		m->plat.max_level_chunk = p->max_level_chunk;
-		m->plat.bus_addr_bits = p->bus_addr_bits;
-		m->plat.table_charge_x1 = p->pre_4_19_tables;
-	} else {
-		m->plat.ddw_start_hint = p->ddw_start;
-		m->plat.ddw_max_entries = spapr_model_profile_ddw_limit(p);
-	}
-	m->plat_set = true;
 	m->vfio_spapr_loaded = true;
 	/* Bare metal: two sockets; a guest/LPAR: one node. */
 	m->nnodes = ps ? 1 : 2;
@@ -235,6 +222,9 @@ int info_model_machine(const struct info_opts *o, struct info_machine *m, char *
 		return -ENOMEM;
 	}
 	model_devices(o, m, ngroups);
+	/* The limits GET_INFO does not report, from the backend as the engine
+	 * gets them on that machine. */
+	m->plat_set = spapr_dma_platform_from_backend(spapr_model_backend(mod), &m->plat) == 0;
 	info_probe_groups(spapr_model_backend(mod), m);
 	spapr_model_destroy(mod);
 	return 0;

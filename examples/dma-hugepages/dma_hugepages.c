@@ -139,29 +139,36 @@ static int page_node(void *p)
 	return status;
 }
 
-/* The platform lib/dma needs: from the profile, or from this machine. */
-static void platform_of(const struct spapr_model_profile *p, struct spapr_dma_platform *plat)
+static void backend_down(struct spapr_backend *be, struct spapr_model *m)
 {
-	if (!p) {
-		FILE *f = fopen("/proc/cpuinfo", "r");
-		char line[256];
-		bool ps = false;
+	if (m)
+		spapr_model_destroy(m);
+	else
+		spapr_vfio_backend_destroy(be);
+}
 
-		while (f && fgets(line, sizeof(line), f))
-			ps |= strstr(line, "pSeries") != NULL;
-		if (f)
-			fclose(f);
-		spapr_dma_platform_default(ps ? SPAPR_DMA_PLATFORM_PSERIES : SPAPR_DMA_PLATFORM_POWERNV,
-					   (unsigned int)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE)),
-					   plat);
-		return;
+/* The backend: the host model of @p, or /dev/vfio (p NULL). The platform
+ * lib/dma needs comes from it, the same way on both. NULL on failure. */
+static struct spapr_backend *backend_up(const struct spapr_model_profile *p,
+					struct spapr_model **m, struct spapr_dma_platform *plat)
+{
+	struct spapr_backend *be;
+	int rc;
+
+	*m = p ? spapr_model_create(p) : NULL;
+	be = p ? (*m ? spapr_model_backend(*m) : NULL) : spapr_vfio_backend_create();
+	if (be == NULL) {
+		fprintf(stderr, "dma-hugepages: cannot create the %s backend\n", p ? "model" : "vfio");
+		return NULL;
 	}
-	spapr_dma_platform_default(p->platform == SPAPR_MODEL_PSERIES ? SPAPR_DMA_PLATFORM_PSERIES
-				   : SPAPR_DMA_PLATFORM_POWERNV, p->system_page_shift, plat);
-	if (p->platform == SPAPR_MODEL_PSERIES) {
-		plat->ddw_start_hint = p->ddw_start;
-		plat->ddw_max_entries = spapr_model_profile_ddw_limit(p);
-	}
+	rc = spapr_dma_platform_from_backend(be, plat);
+	if (rc == 0)
+		return be;
+	fprintf(stderr, "dma-hugepages: %s\n", rc == -ENODEV ?
+		"not a POWER sPAPR host (/proc/cpuinfo names neither PowerNV nor pSeries)" :
+		strerror(-rc));
+	backend_down(be, *m);
+	return NULL;
 }
 
 /* Model: the device writes a pattern through each page's IOVA; we read it. */
@@ -258,35 +265,32 @@ int main(int argc, char **argv)
 		}
 		pp = &prof;
 	}
-	platform_of(pp, &plat);
+	be = backend_up(pp, &m, &plat);
+	if (be == NULL)
+		return 1;
 	if (alloc_memory(&o, plat.system_page_shift, &mem)) {
 		fprintf(stderr, "dma-hugepages: out of memory\n");
+		backend_down(be, m);
 		return 1;
 	}
 	printf("memory: %zu KiB at %p, %s pages of %zu KiB, NUMA node %d (asked %d)\n",
 	       mem.len >> 10, mem.va, mem.huge ? "huge" : "normal",
 	       ((size_t)1 << mem.page_shift) >> 10, page_node(mem.va), o.node);
-	if (pp) {
-		m = spapr_model_create(pp);
-		/* Declare the memory to the model: it plays the kernel's view of
-		 * this process's VMAs, with our real pages behind them. */
-		if (!m || spapr_model_mm_map(m, 0, (uint64_t)(uintptr_t)mem.va, mem.len, mem.page_shift,
-					     mem.huge ? SPAPR_MODEL_VMA_HUGETLB : 0, mem.va)) {
-			fprintf(stderr, "dma-hugepages: model set-up failed\n");
-			free_memory(&mem);
-			return 1;
-		}
-		be = spapr_model_backend(m);
-		printf("backend: model %s\n", prof.name);
-	} else {
-		be = spapr_vfio_backend_create();
-		printf("backend: vfio, group %d\n", o.group);
+	/* Declare the memory to the model: it plays the kernel's view of this
+	 * process's VMAs, with our real pages behind them. */
+	if (m && spapr_model_mm_map(m, 0, (uint64_t)(uintptr_t)mem.va, mem.len, mem.page_shift,
+				    mem.huge ? SPAPR_MODEL_VMA_HUGETLB : 0, mem.va)) {
+		fprintf(stderr, "dma-hugepages: model set-up failed\n");
+		backend_down(be, m);
+		free_memory(&mem);
+		return 1;
 	}
-	rc = be ? map_and_show(&o, be, m, &plat, &mem) : -errno;
 	if (m)
-		spapr_model_destroy(m);
-	else if (be)
-		spapr_vfio_backend_destroy(be);
+		printf("backend: model %s\n", prof.name);
+	else
+		printf("backend: vfio, group %d\n", o.group);
+	rc = map_and_show(&o, be, m, &plat, &mem);
+	backend_down(be, m);
 	free_memory(&mem);
 	printf("result: %s\n", rc ? "FAILED" : "ok");
 	return rc ? 1 : 0;

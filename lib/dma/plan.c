@@ -30,6 +30,58 @@ void spapr_dma_platform_default(enum spapr_dma_platform_kind kind,
 	}
 }
 
+static int platform_kind(enum spapr_backend_platform b, enum spapr_dma_platform_kind *kind)
+{
+	switch (b) {
+	case SPAPR_BACKEND_PLATFORM_POWERNV:
+		*kind = SPAPR_DMA_PLATFORM_POWERNV;
+		return 0;
+	case SPAPR_BACKEND_PLATFORM_PSERIES:
+		*kind = SPAPR_DMA_PLATFORM_PSERIES;
+		return 0;
+	default:
+		return -ENODEV;
+	}
+}
+
+/* A field the backend knows replaces the default; 0 = unknown keeps it. */
+static void platform_override(const struct spapr_backend_host *h, struct spapr_dma_platform *p)
+{
+	if (h->max_level_chunk)
+		p->max_level_chunk = h->max_level_chunk == SPAPR_BACKEND_HOST_NO_CHUNK_LIMIT ?
+				     0 : h->max_level_chunk;
+	if (h->bus_addr_bits)
+		p->bus_addr_bits = h->bus_addr_bits == SPAPR_BACKEND_HOST_NO_BUS_RULE ?
+				   0 : h->bus_addr_bits;
+	if (h->table_charge_x1)
+		p->table_charge_x1 = true;
+	if (h->ddw_start_hint)
+		p->ddw_start_hint = h->ddw_start_hint;
+	if (h->ddw_max_entries)
+		p->ddw_max_entries = h->ddw_max_entries;
+}
+
+int spapr_dma_platform_from_backend(struct spapr_backend *be, struct spapr_dma_platform *out)
+{
+	struct spapr_backend_host h;
+	enum spapr_dma_platform_kind kind;
+	int rc;
+
+	if (be == NULL || be->ops == NULL || out == NULL)
+		return -EINVAL;
+	if (be->ops->host_info == NULL)
+		return -EOPNOTSUPP;
+	rc = be->ops->host_info(be, &h);
+	if (rc)
+		return rc < 0 ? rc : -EIO;
+	rc = platform_kind(h.platform, &kind);
+	if (rc)
+		return rc;
+	spapr_dma_platform_default(kind, h.system_page_shift, out);
+	platform_override(&h, out);
+	return 0;
+}
+
 void spapr_dma_caps_from_info(const struct vfio_iommu_spapr_tce_info *info,
 			      const struct spapr_dma_platform *plat,
 			      struct spapr_dma_caps *caps)

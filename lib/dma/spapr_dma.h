@@ -80,9 +80,11 @@ enum spapr_dma_platform_kind {
 
 /**
  * Platform limits that GET_INFO does not report (spec §5.2, §5.3, §6, §9).
- * On a real machine: kind from /proc/cpuinfo "platform", system_page_shift
- * from sysconf(_SC_PAGESIZE); the other fields are the kernel's constants
- * (spapr_dma_platform_default()). In model tests, fill it from the profile.
+ * Get them from the backend with spapr_dma_platform_from_backend(): the
+ * vfio backend knows the kind (/proc/cpuinfo "platform") and the page size
+ * (sysconf), the other fields are then the kernel's constants
+ * (spapr_dma_platform_default()); the host model knows all of them from its
+ * profile.
  */
 struct spapr_dma_platform {
 	enum spapr_dma_platform_kind kind;
@@ -105,6 +107,21 @@ struct spapr_dma_platform {
 void spapr_dma_platform_default(enum spapr_dma_platform_kind kind,
 				unsigned int system_page_shift,
 				struct spapr_dma_platform *out);
+
+/**
+ * The platform of the host behind @be (its ops->host_info): the defaults of
+ * the kind and page shift it reports (0: 64 KiB), then every field it knows
+ * overriding the default. On a real machine and on the model alike.
+ *
+ * Returns 0; -ENODEV if the host is not a POWER sPAPR host (the backend
+ * cannot tell the platform kind: on a real machine, /proc/cpuinfo names
+ * neither PowerNV nor pSeries) - whether that is an error is the caller's
+ * decision; -EINVAL if @be or @out is NULL; -EOPNOTSUPP if @be has no
+ * host_info op (a wrapper that does not forward it); or the op's -errno.
+ * @out is written only on success.
+ */
+int spapr_dma_platform_from_backend(struct spapr_backend *be,
+				    struct spapr_dma_platform *out);
 
 /** What one container can do: GET_INFO (spec §3.3) plus the platform. */
 struct spapr_dma_caps {

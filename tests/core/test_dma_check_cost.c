@@ -42,13 +42,6 @@ struct cost {
 	struct spapr_model_pe_stats st;
 };
 
-static void platform_of(const struct spapr_model_profile *p, struct spapr_dma_platform *out)
-{
-	spapr_dma_platform_default(SPAPR_DMA_PLATFORM_POWERNV, p->system_page_shift, out);
-	out->max_level_chunk = p->max_level_chunk;
-	out->bus_addr_bits = p->bus_addr_bits;
-}
-
 static int world_up(struct world *w, enum way way)
 {
 	struct spapr_dma_mem_region r[NPG];
@@ -64,7 +57,7 @@ static int world_up(struct world *w, enum way way)
 	w->mem = aligned_alloc(PG, NPG * PG);
 	if (!w->m || !w->mem)
 		return -ENOMEM;
-	platform_of(&p, &plat);
+	T_ERR(spapr_dma_platform_from_backend(spapr_model_backend(w->m), &plat), 0);
 	pol.mode = way == INDIRECT ? SPAPR_DMA_MODE_INDIRECT : SPAPR_DMA_MODE_DIRECT;
 	w->ctx = spapr_dma_ctx_create(&plat, &pol);
 	if (!w->ctx)

@@ -26,24 +26,6 @@ struct world {
 	struct spapr_dma_ctx *ctx;
 };
 
-static inline void plat_from_profile(const struct spapr_model_profile *p,
-				     struct spapr_dma_platform *out)
-{
-	enum spapr_dma_platform_kind k = p->platform == SPAPR_MODEL_PSERIES ?
-						 SPAPR_DMA_PLATFORM_PSERIES :
-						 SPAPR_DMA_PLATFORM_POWERNV;
-
-	spapr_dma_platform_default(k, p->system_page_shift, out);
-	if (k == SPAPR_DMA_PLATFORM_POWERNV) {
-		out->max_level_chunk = p->max_level_chunk;
-		out->bus_addr_bits = p->bus_addr_bits;
-		out->table_charge_x1 = p->pre_4_19_tables;
-	} else {
-		out->ddw_start_hint = p->ddw_start;
-		out->ddw_max_entries = spapr_model_profile_ddw_limit(p);
-	}
-}
-
 static inline int world_init(struct world *w, const char *profile,
 			     const struct spapr_dma_policy *pol)
 {
@@ -54,7 +36,8 @@ static inline int world_init(struct world *w, const char *profile,
 	if (!w->m)
 		return -ENOMEM;
 	w->be = spapr_model_backend(w->m);
-	plat_from_profile(&w->prof, &w->plat);
+	if (spapr_dma_platform_from_backend(w->be, &w->plat))
+		return -ENODEV;
 	w->ctx = spapr_dma_ctx_create(&w->plat, pol);
 	return w->ctx ? 0 : -ENOMEM;
 }

@@ -142,6 +142,12 @@ static int c_eeh(struct spapr_backend *be, int c, struct vfio_eeh_pe_op *op)
 	return counted(be, LIVE_OP_OTHER, IOPS(be)->eeh_pe_op(INNER(be), c, op));
 }
 
+/* Not an ioctl: forwarded, not counted. */
+static int c_host_info(struct spapr_backend *be, struct spapr_backend_host *out)
+{
+	return IOPS(be)->host_info(INNER(be), out);
+}
+
 static const struct spapr_backend_ops count_ops = {
 	.container_open = c_container_open,
 	.group_open = c_group_open,
@@ -161,6 +167,7 @@ static const struct spapr_backend_ops count_ops = {
 	.enable = c_enable,
 	.disable = c_disable,
 	.eeh_pe_op = c_eeh,
+	.host_info = c_host_info,
 };
 
 void live_count_init(struct live_count_be *cb, struct spapr_backend *inner)
@@ -172,51 +179,6 @@ void live_count_init(struct live_count_be *cb, struct spapr_backend *inner)
 }
 
 /* ---- platform ---- */
-
-/*
- * The kind of the machine we run on: "platform : PowerNV" or "pSeries" in
- * /proc/cpuinfo (arch/powerpc/kernel/setup-common.c show_cpuinfo prints
- * ppc_md.name; DPDK's bus_pci reads the same line). The device tree would
- * also tell (/proc/device-tree/ibm,opal exists only on PowerNV), but the
- * cpuinfo line names both kinds directly and the plugin uses it too.
- */
-static int read_platform_kind(enum spapr_dma_platform_kind *kind)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-	int rc = -ENODEV;
-
-	if (f == NULL)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "platform", 8) != 0)
-			continue;
-		if (strstr(line, "PowerNV")) {
-			*kind = SPAPR_DMA_PLATFORM_POWERNV;
-			rc = 0;
-		} else if (strstr(line, "pSeries")) {
-			*kind = SPAPR_DMA_PLATFORM_PSERIES;
-			rc = 0;
-		}
-	}
-	fclose(f);
-	return rc;
-}
-
-/* The engine's platform from the profile (as drivers/bus/spapr does). */
-static void platform_from_profile(const struct spapr_model_profile *p,
-				  struct spapr_dma_platform *plat)
-{
-	enum spapr_dma_platform_kind kind = p->platform == SPAPR_MODEL_PSERIES ?
-		SPAPR_DMA_PLATFORM_PSERIES : SPAPR_DMA_PLATFORM_POWERNV;
-
-	spapr_dma_platform_default(kind, p->system_page_shift, plat);
-	plat->max_level_chunk = p->max_level_chunk;
-	plat->bus_addr_bits = p->bus_addr_bits;
-	plat->table_charge_x1 = p->pre_4_19_tables;
-	plat->ddw_start_hint = kind == SPAPR_DMA_PLATFORM_PSERIES ? p->ddw_start : 0;
-	plat->ddw_max_entries = spapr_model_profile_ddw_limit(p);
-}
 
 const char *live_platform_name(const struct live *L)
 {
@@ -258,8 +220,11 @@ static int setup_model(struct live *L, const char *profile, char **sets, unsigne
 		return 77;
 	}
 	L->inner = spapr_model_backend(L->m);
-	platform_from_profile(&L->prof, &L->plat);
-	L->page_shift = L->prof.system_page_shift;
+	if (spapr_dma_platform_from_backend(L->inner, &L->plat) != 0) {
+		printf("@@ X the host model reports no sPAPR platform\n");
+		return 77;
+	}
+	L->page_shift = L->plat.system_page_shift;
 	for (unsigned int g = 0; g < L->prof.groups && g < 2; g++)
 		L->groups[L->ngroups++] = (int)g;
 	return 0;
@@ -267,9 +232,6 @@ static int setup_model(struct live *L, const char *profile, char **sets, unsigne
 
 static int setup_vfio(struct live *L)
 {
-	enum spapr_dma_platform_kind kind = SPAPR_DMA_PLATFORM_POWERNV;
-	long ps = sysconf(_SC_PAGESIZE);
-
 	if (L->ngroups == 0) {
 		printf("@@ X no --group given: nothing to run on\n");
 		return 77;
@@ -278,17 +240,20 @@ static int setup_vfio(struct live *L)
 		printf("@@ X /dev/vfio/vfio: %s (needs vfio_iommu_spapr_tce)\n", strerror(errno));
 		return 77;
 	}
-	if (read_platform_kind(&kind) != 0) {
-		printf("@@ X /proc/cpuinfo names neither PowerNV nor pSeries\n");
-		return 77;
-	}
-	L->page_shift = (unsigned int)__builtin_ctzl((unsigned long)ps);
-	spapr_dma_platform_default(kind, L->page_shift, &L->plat);
 	L->inner = spapr_vfio_backend_create();
 	if (L->inner == NULL) {
 		printf("@@ X cannot create the vfio backend: %s\n", strerror(errno));
 		return 77;
 	}
+	/* The kind from /proc/cpuinfo "platform", the page size from sysconf
+	 * (the vfio backend's host_info); the rest the kernel's defaults. */
+	if (spapr_dma_platform_from_backend(L->inner, &L->plat) != 0) {
+		printf("@@ X /proc/cpuinfo names neither PowerNV nor pSeries\n");
+		spapr_vfio_backend_destroy(L->inner);
+		L->inner = NULL;
+		return 77;
+	}
+	L->page_shift = L->plat.system_page_shift;
 	return 0;
 }
 

@@ -116,7 +116,7 @@ static int spapr_scan(void)
  */
 static enum rte_iova_mode spapr_get_iommu_class(void)
 {
-	enum spapr_dma_platform_kind kind;
+	struct spapr_dma_platform plat;
 
 	if (spapr.opts_rc)
 		return RTE_IOVA_DC;
@@ -125,7 +125,7 @@ static enum rte_iova_mode spapr_get_iommu_class(void)
 	if (spapr.opts.backend == SPAPR_OPTS_MODEL)
 		return spapr.profile.platform == SPAPR_MODEL_PSERIES ? RTE_IOVA_PA : RTE_IOVA_DC;
 	/* pseries: the hypervisor places the DDW at 1<<59 (observed under QEMU). */
-	if (spapr_read_platform(&kind) == 0 && kind == SPAPR_DMA_PLATFORM_PSERIES)
+	if (spapr_vfio_platform(&plat) == 0 && plat.kind == SPAPR_DMA_PLATFORM_PSERIES)
 		return RTE_IOVA_PA;
 	return RTE_IOVA_DC;
 }

@@ -61,7 +61,7 @@ void spapr_log_plans(void);
 
 /* spapr_vfio_mode.c */
 int spapr_setup_vfio(void);
-int spapr_read_platform(enum spapr_dma_platform_kind *kind);
+int spapr_vfio_platform(struct spapr_dma_platform *plat);
 void spapr_vfio_release(bool unbind);
 
 /* spapr_mem.c */

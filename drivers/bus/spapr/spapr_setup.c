@@ -27,22 +27,6 @@ void spapr_fail(int rc, const char *fmt, ...)
 	spapr.status = rc < 0 ? rc : -EIO;
 }
 
-/* The engine's platform limits from the model's profile (spec §9). */
-static void platform_from_profile(const struct spapr_model_profile *p,
-				  struct spapr_dma_platform *plat)
-{
-	enum spapr_dma_platform_kind kind = p->platform == SPAPR_MODEL_PSERIES ?
-		SPAPR_DMA_PLATFORM_PSERIES : SPAPR_DMA_PLATFORM_POWERNV;
-
-	spapr_dma_platform_default(kind, p->system_page_shift, plat);
-	plat->max_level_chunk = p->max_level_chunk;
-	plat->bus_addr_bits = p->bus_addr_bits;
-	plat->table_charge_x1 = p->pre_4_19_tables;
-	plat->ddw_start_hint = kind == SPAPR_DMA_PLATFORM_PSERIES ? p->ddw_start : 0;
-	/* The model plays a machine whose hypervisor block is known. */
-	plat->ddw_max_entries = spapr_model_profile_ddw_limit(p);
-}
-
 /* Highest end of DPDK's internal VA reservations: direct windows cover it
  * so that memory growth after init lands inside the window. */
 static int top_walk(const struct rte_memseg_list *msl, void *arg)
@@ -295,7 +279,12 @@ static int setup_engine(unsigned int ngroups)
 	struct spapr_dma_policy pol;
 	int rc;
 
-	platform_from_profile(&spapr.profile, &plat);
+	/* From the backend, as in vfio mode: the model reports its profile's. */
+	rc = spapr_dma_platform_from_backend(spapr.be, &plat);
+	if (rc) {
+		spapr_fail(rc, "the host model reports no sPAPR platform: %s", strerror(-rc));
+		return spapr.status;
+	}
 	spapr_policy_from_opts(&pol);
 	spapr.ctx = spapr_ctx_create(&plat, &pol);
 	if (spapr.ctx == NULL) {

@@ -45,27 +45,22 @@ static unsigned int ndevs;
 static int cfds[SPAPR_MAX_CONTAINERS];	/* DPDK container fds, per cont[] */
 static int gfd_of[SPAPR_MAX_CONTAINERS][SPAPR_MAX_GROUPS_PER_CONTAINER];
 
-/* "platform : PowerNV" / "pSeries" in /proc/cpuinfo (as DPDK's bus_pci reads it). */
-int spapr_read_platform(enum spapr_dma_platform_kind *kind)
+/*
+ * This machine's platform as the vfio backend reports it (the kind from
+ * /proc/cpuinfo "platform", as DPDK's bus_pci reads it; the page size):
+ * one rule for the plugin, the tests and the tools. -ENODEV when this is
+ * not a POWER sPAPR host. The backend is a short-lived one: it opens
+ * nothing, and the IOVA class is asked before set-up creates the real one.
+ */
+int spapr_vfio_platform(struct spapr_dma_platform *plat)
 {
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-	int rc = -ENODEV;
+	struct spapr_backend *be = spapr_vfio_backend_create();
+	int rc;
 
-	if (f == NULL)
-		return -ENODEV;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "platform", 8) != 0)
-			continue;
-		if (strstr(line, "PowerNV")) {
-			*kind = SPAPR_DMA_PLATFORM_POWERNV;
-			rc = 0;
-		} else if (strstr(line, "pSeries")) {
-			*kind = SPAPR_DMA_PLATFORM_PSERIES;
-			rc = 0;
-		}
-	}
-	fclose(f);
+	if (be == NULL)
+		return -ENOMEM;
+	rc = spapr_dma_platform_from_backend(be, plat);
+	spapr_vfio_backend_destroy(be);
 	return rc;
 }
 
@@ -311,7 +306,6 @@ static int own_groups(const int *groups, unsigned int n, enum spapr_dma_platform
 
 int spapr_setup_vfio(void)
 {
-	enum spapr_dma_platform_kind kind = SPAPR_DMA_PLATFORM_POWERNV;
 	int groups[SPAPR_MAX_CONTAINERS];
 	struct spapr_dma_platform plat;
 	struct spapr_dma_policy pol;
@@ -319,7 +313,7 @@ int spapr_setup_vfio(void)
 	int rc;
 
 	spapr.eal_va = rte_eal_iova_mode() == RTE_IOVA_VA;
-	if (spapr_read_platform(&kind) != 0) {
+	if (spapr_vfio_platform(&plat) != 0) {
 		spapr.idle = true;
 		return 0;	/* not a POWER sPAPR machine: nothing to do */
 	}
@@ -340,8 +334,6 @@ int spapr_setup_vfio(void)
 		spapr_fail(-ENOMEM, "cannot create the vfio backend");
 		goto fail;
 	}
-	spapr_dma_platform_default(kind, (unsigned int)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE)),
-				   &plat);
 	spapr_policy_from_opts(&pol);
 	spapr.ctx = spapr_ctx_create(&plat, &pol);
 	if (spapr.ctx == NULL) {
@@ -350,7 +342,7 @@ int spapr_setup_vfio(void)
 	}
 	rc = spapr_mem_collect();
 	if (rc == 0)
-		rc = own_groups(groups, ngroups, kind);
+		rc = own_groups(groups, ngroups, plat.kind);
 	if (rc == 0) {
 		spapr_log_plans();
 		rc = spapr_mem_publish_iovas();

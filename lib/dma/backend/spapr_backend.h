@@ -29,6 +29,7 @@
 #ifndef SPAPR_BACKEND_H
 #define SPAPR_BACKEND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/vfio.h>
 
@@ -38,7 +39,48 @@ extern "C" {
 
 struct spapr_backend;
 
-/** Operations of a backend. All are mandatory. */
+/** The kind of host a backend talks to (spec §9). */
+enum spapr_backend_platform {
+	SPAPR_BACKEND_PLATFORM_UNKNOWN = 0,	/**< not a POWER sPAPR host, or cannot tell */
+	SPAPR_BACKEND_PLATFORM_POWERNV,		/**< bare metal (OPAL): tables in host memory */
+	SPAPR_BACKEND_PLATFORM_PSERIES,		/**< LPAR/KVM guest: tables in the hypervisor */
+};
+
+/** max_level_chunk: the host allocates table levels of any size. */
+#define SPAPR_BACKEND_HOST_NO_CHUNK_LIMIT UINT64_MAX
+/** bus_addr_bits: the host has no bus address rule. */
+#define SPAPR_BACKEND_HOST_NO_BUS_RULE UINT32_MAX
+
+/**
+ * What a backend knows about its host beyond GET_INFO: the platform facts
+ * the kernel does not report through VFIO. In every field but platform, 0
+ * means "unknown": the user (lib/dma) then takes the kernel's usual value
+ * for the platform kind.
+ */
+struct spapr_backend_host {
+	enum spapr_backend_platform platform;
+	/** PAGE_SHIFT of the host kernel: 16 (64 KiB) or 12 (§5.3: the unit of
+	 *  table allocations and of the locked_vm charge). */
+	unsigned int system_page_shift;
+	/** PowerNV: bytes of one TCE-table level, one alloc_pages (§5.2: 16 MiB);
+	 *  SPAPR_BACKEND_HOST_NO_CHUNK_LIMIT: none. */
+	uint64_t max_level_chunk;
+	/** PowerNV: the levels must address less than 2^bits (§5.2: 55);
+	 *  SPAPR_BACKEND_HOST_NO_BUS_RULE: no such rule. */
+	uint32_t bus_addr_bits;
+	/** PowerNV before 4.19: tables charged x1 to locked_vm, not x2 (§5.3,
+	 *  §11). false = the current kernel's x2. */
+	bool table_charge_x1;
+	/** pseries: where the hypervisor places a DDW (§6, §9; observed 1<<59). */
+	uint64_t ddw_start_hint;
+	/** pseries: the most TCEs the hypervisor gives one DDW (§6: the
+	 *  largest_available_block of ibm,query-pe-dma-window; the kernel does
+	 *  not show it to userspace). */
+	uint64_t ddw_max_entries;
+};
+
+/** Operations of a backend. All are mandatory but host_info (without it,
+ *  spapr_dma_platform_from_backend() returns -EOPNOTSUPP). */
 struct spapr_backend_ops {
 	/* --- files --- */
 	/** open("/dev/vfio/vfio"): a new container with no IOMMU driver set. */
@@ -89,6 +131,15 @@ struct spapr_backend_ops {
 	/** VFIO_EEH_PE_OP: returns the op's value (e.g. the PE state for GET_STATE). */
 	int (*eeh_pe_op)(struct spapr_backend *be, int container,
 			 struct vfio_eeh_pe_op *op);
+
+	/* --- the host (no ioctl: what the kernel does not report) --- */
+	/**
+	 * Fill *out (zeroed first) with what the backend knows of its host.
+	 * Returns 0, also when the host is not a POWER sPAPR host (platform
+	 * SPAPR_BACKEND_PLATFORM_UNKNOWN): deciding what that means is the
+	 * caller's. -EFAULT if @out is NULL.
+	 */
+	int (*host_info)(struct spapr_backend *be, struct spapr_backend_host *out);
 };
 
 /** A backend instance. Implementations embed this as their first member. */

@@ -2495,6 +2495,37 @@ static int be_eeh_pe_op(struct spapr_backend *be, int h, struct vfio_eeh_pe_op *
 	MODEL_OP(be, SPAPR_MODEL_OP_EEH_PE_OP, h, do_eeh(m_, h, op));
 }
 
+/*
+ * The platform facts of the modelled host, from its profile (spec §9): the
+ * values a real machine of that kind has, which the kernel does not report
+ * (a real vfio backend knows only the kind and the page size). The limits
+ * of one kind are left 0 on the other, where the kernel has no such rule.
+ * Not an ioctl: no counter, no fault point. The profile is fixed at
+ * spapr_model_create(), so no lock is needed.
+ */
+static int be_host_info(struct spapr_backend *be, struct spapr_backend_host *out)
+{
+	const struct spapr_model_profile *p = &to_model(be)->prof;
+
+	if (out == NULL)
+		return -EFAULT;
+	memset(out, 0, sizeof(*out));
+	out->system_page_shift = p->system_page_shift;
+	if (p->platform == SPAPR_MODEL_PSERIES) {
+		out->platform = SPAPR_BACKEND_PLATFORM_PSERIES;
+		out->ddw_start_hint = p->ddw_start;
+		/* The modelled hypervisor's block is known, unlike a real one's. */
+		out->ddw_max_entries = spapr_model_profile_ddw_limit(p);
+		return 0;
+	}
+	out->platform = SPAPR_BACKEND_PLATFORM_POWERNV;
+	out->max_level_chunk = p->max_level_chunk ? p->max_level_chunk
+						  : SPAPR_BACKEND_HOST_NO_CHUNK_LIMIT;
+	out->bus_addr_bits = p->bus_addr_bits ? p->bus_addr_bits : SPAPR_BACKEND_HOST_NO_BUS_RULE;
+	out->table_charge_x1 = p->pre_4_19_tables;
+	return 0;
+}
+
 static const struct spapr_backend_ops model_ops = {
 	.container_open = be_container_open,
 	.group_open = be_group_open,
@@ -2514,6 +2545,7 @@ static const struct spapr_backend_ops model_ops = {
 	.enable = be_enable,
 	.disable = be_disable,
 	.eeh_pe_op = be_eeh_pe_op,
+	.host_info = be_host_info,
 };
 
 /* ------------------------------------------------------------------------ */

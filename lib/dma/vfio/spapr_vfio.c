@@ -210,6 +210,53 @@ static int vfio_eeh_pe_op(struct spapr_backend *be, int container,
 	return result(ioctl(container, VFIO_EEH_PE_OP, op));
 }
 
+/* ---------------------------------------------------------------------- */
+/* The host.                                                              */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The machine's kind from the "platform" line of /proc/cpuinfo: powerpc's
+ * show_cpuinfo (arch/powerpc/kernel/setup-common.c) prints ppc_md.name,
+ * "PowerNV" on bare metal and "pSeries" in an LPAR or a KVM guest; DPDK's
+ * bus_pci reads the same line. Any other machine, or an unreadable file,
+ * is UNKNOWN: not a host whose sPAPR TCE IOMMU we know.
+ */
+static enum spapr_backend_platform read_cpuinfo_platform(void)
+{
+	enum spapr_backend_platform kind = SPAPR_BACKEND_PLATFORM_UNKNOWN;
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[256];
+
+	if (f == NULL)
+		return kind;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "platform", 8) != 0)
+			continue;
+		if (strstr(line, "PowerNV"))
+			kind = SPAPR_BACKEND_PLATFORM_POWERNV;
+		else if (strstr(line, "pSeries"))
+			kind = SPAPR_BACKEND_PLATFORM_PSERIES;
+	}
+	fclose(f);
+	return kind;
+}
+
+/* The kind and the page size are all a real machine tells: the table
+ * limits and the hypervisor's DDW block stay 0 (the kernel's defaults). */
+static int vfio_host_info(struct spapr_backend *be, struct spapr_backend_host *out)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	(void)be;
+	if (out == NULL)
+		return -EFAULT;
+	memset(out, 0, sizeof(*out));
+	out->platform = read_cpuinfo_platform();
+	if (page > 0)
+		out->system_page_shift = (unsigned int)__builtin_ctzl((unsigned long)page);
+	return 0;
+}
+
 static const struct spapr_backend_ops vfio_ops = {
 	.container_open = vfio_container_open,
 	.group_open = vfio_group_open,
@@ -229,6 +276,7 @@ static const struct spapr_backend_ops vfio_ops = {
 	.enable = vfio_enable,
 	.disable = vfio_disable,
 	.eeh_pe_op = vfio_eeh_pe_op,
+	.host_info = vfio_host_info,
 };
 
 /* ---------------------------------------------------------------------- */
