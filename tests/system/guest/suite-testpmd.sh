@@ -18,7 +18,10 @@ export LD_LIBRARY_PATH=$LIBDIR:/lib/powerpc64le-linux-gnu
 PLUGIN=/opt/spapr-dpdk/librte_bus_spapr.so
 TP_MEM=64		# MiB of DPDK memory
 TP_FWD_SECONDS=${TP_FWD_SECONDS:-10}
-TP_START_TIMEOUT=${TP_START_TIMEOUT:-400}	# guest seconds to the prompt
+TP_START_TIMEOUT=180	# guest seconds to the prompt
+for w in $(cat /proc/cmdline); do
+	case $w in spapr.tp_start_timeout=*) TP_START_TIMEOUT=${w#*=} ;; esac
+done
 
 mkdir -p /var/run /dev/hugepages
 mount -t tmpfs tmpfs /var/run
@@ -88,6 +91,9 @@ run_mode() {
 	quit_s=$(elapsed_s "$t3")
 	exec 3>&-
 	rm -f "$fifo"
+	# A killed testpmd leaves its hugepage files behind: free them for the
+	# next run.
+	rm -f /dev/hugepages/"tp$name"*
 	ports=$(grep -cE '^Port [0-9]+: ([0-9A-Fa-f]{2}:){5}' "$log")
 	[ $started = prompt ] && { [ "$ports" -gt 0 ] && started=yes || started=no-ports; }
 	rx=$(grep -A 3 'Accumulated forward statistics' "$log" | sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' | tail -n 1)
@@ -101,7 +107,10 @@ run_mode() {
 	# (EAL tries IOMMU type 1 first on every machine: not an error here.)
 	grep -E 'spapr: .*(fail|refus|block|undone)|EAL: .*([Ee]rror|[Cc]annot|fail|unsupported)|PANIC|Cause:' "$log" |
 		grep -v 'Set IOMMU type 1 ' | sed "s/^/@@ E mode=$name /" | head -n 8 >>/tmp/results.txt
-	[ $started = yes ] || tail -n 25 "$log" | sed "s/^/@@ L mode=$name /" >>/tmp/results.txt
+	if [ $started != yes ]; then
+		tail -n 25 "$log" | sed "s/^/@@ L mode=$name /" >>/tmp/results.txt
+		tail -n 8 "$st" | sed "s/^/@@ L mode=$name strace: /" >>/tmp/results.txt
+	fi
 }
 
 echo "@@ BEGIN" >/tmp/results.txt

@@ -16,7 +16,7 @@ declare -A SUITE_STATUS=() SUITE_VERDICT=() SUITE_TIME=()
 # one NIC sends the other receives (testpmd forwards it back: a loop);
 # the other suites give each NIC its own restricted user network.
 qemu_args() {
-	local target=$1 suite=$2 boot=$3 m flav i net
+	local target=$1 suite=$2 boot=$3 m flav i net nic
 	m=$(target_machine "$target")
 	flav=$(target_flavour "$target")
 	QEMU_ARGS=(-M "$m" -m 2G -smp 1 -nographic -no-reboot
@@ -24,22 +24,31 @@ qemu_args() {
 	[[ $m == pseries ]] && QEMU_ARGS+=(-vga none)
 	for ((i = 0; i < NICS; i++)); do
 		net="user,id=n$i,restrict=on"
-		[[ $suite == testpmd ]] && net="hubport,id=n$i,hubid=0"
+		[[ $suite == testpmd || $suite == virtio ]] && net="hubport,id=n$i,hubid=0"
 		QEMU_ARGS+=(-netdev "$net")
+		# Suite virtio: modern-only virtio-net (no I/O port BAR).
+		nic="e1000e,netdev=n$i,romfile="
+		[[ $suite == virtio ]] && nic="virtio-net-pci,netdev=n$i,romfile=,disable-legacy=on"
 		case $m in
-		powernv*) QEMU_ARGS+=(-device "e1000e,netdev=n$i,romfile=,bus=pcie.$i,addr=0x0") ;;
+		powernv*) QEMU_ARGS+=(-device "$nic,bus=pcie.$i,addr=0x0") ;;
 		pseries)
 			# A second NIC gets its own PHB, hence its own PE and group.
 			if ((i == 0)); then
-				QEMU_ARGS+=(-device "e1000e,netdev=n$i,romfile=")
+				QEMU_ARGS+=(-device "$nic")
 			else
 				QEMU_ARGS+=(-device "spapr-pci-host-bridge,index=$i,id=phb$i"
-					    -device "e1000e,netdev=n$i,romfile=,bus=phb$i.0")
+					    -device "$nic,bus=phb$i.0")
 			fi ;;
 		esac
 	done
 	APPEND="console=hvc0 panic=-1 spapr.machine=$target spapr.boot=$boot spapr.suite=$suite spapr.seed=$SEED spapr.random=$RANDOM_CASES"
 	[[ -n ${SPAPR_CASES:-} ]] && APPEND+=" spapr.cases=$SPAPR_CASES"
+	# Debian builds virtio_pci into the kernel: it would bind the NICs at
+	# boot, before /init can hand them to vfio-pci, and on pseries its
+	# failed DDW request poisons the PE (qemu-power-testbed.md). Keep it
+	# from registering at all.
+	[[ $suite == virtio ]] && APPEND+=" initcall_blacklist=virtio_pci_driver_init"
+	[[ -n ${TP_START_TIMEOUT:-} ]] && APPEND+=" spapr.tp_start_timeout=$TP_START_TIMEOUT"
 	QEMU_ARGS+=(-append "$APPEND")
 }
 

@@ -8,10 +8,12 @@
 # NICs (joined by a QEMU hub): with the plugin (policy auto, then policy
 # indirect) and without it (DPDK's own sPAPR code, the baseline).
 
-TP_PKGS=(dpdk-dev librte-net-e1000-23 librte-mempool-ring23 librte-bus-pci23 strace)
+TP_PKGS=(dpdk-dev librte-net-e1000-23 librte-net-virtio23 librte-mempool-ring23 librte-bus-pci23
+	 strace)
 # What testpmd needs beyond its NEEDED list: the PMDs DPDK loads from its
 # driver directory (only these are put there, so nothing else is tried).
-TP_PMDS=(librte_bus_pci.so.23 librte_net_e1000.so.23 librte_mempool_ring.so.23)
+TP_PMDS=(librte_bus_pci.so.23 librte_net_e1000.so.23 librte_net_virtio.so.23
+	 librte_mempool_ring.so.23)
 TP_BUILD=$WORK/build-ppc64le-dpdk
 
 # The cross file naming the sysroot (meson passes it to pkg-config as
@@ -48,9 +50,12 @@ suite_testpmd_build() {
 		[[ -e $sdk/bus_driver.h ]] ||
 			skip "no DPDK $ver driver-SDK headers in $sdk (the host's DPDK is another version)"
 	fi
+	# The build dir names its sysroot (cross file): a new cache, a new dir.
+	[[ $(cat "$TP_BUILD/.sysroot" 2>/dev/null) == "$SYSROOT" ]] || rm -rf "$TP_BUILD"
 	meson_build_target "$TP_BUILD" drivers/bus/spapr/librte_bus_spapr.so \
 		--cross-file "$CROSS_FILE" --cross-file "$(tp_sysroot_cross_file)" \
 		-Dplugin=enabled -Dtests=false -Dbuildtype=debugoptimized -Ddpdk_sdk_dir="$sdk"
+	echo "$SYSROOT" >"$TP_BUILD/.sysroot"
 	TP_PLUGIN=$TP_BUILD/drivers/bus/spapr/librte_bus_spapr.so
 	file -b "$TP_PLUGIN" | grep -q 'shared object, 64-bit PowerPC' ||
 		fail "$TP_PLUGIN is not a ppc64le shared object: $(file -b "$TP_PLUGIN")"
@@ -108,25 +113,38 @@ suite_testpmd_check() {
 	((ok))
 }
 
+# Suite "virtio": the same runs on two modern virtio-net-pci NICs (DPDK's
+# net_virtio PMD); the initramfs already has what suite testpmd stages.
+suite_virtio_build() { suite_selected testpmd || suite_testpmd_build; }
+suite_virtio_stage() { suite_selected testpmd || suite_testpmd_stage "$1"; }
+suite_virtio_check() {
+	local verdict rc=0
+	verdict=$(suite_testpmd_check "$1" "$2") || rc=$?
+	echo "virtio ${verdict#testpmd: }"
+	return $rc
+}
+
 # The comparison table (markdown) of every target's testpmd records, for
 # doc/testbed.md: results/testpmd-comparison.md.
 testpmd_table() {
 	local out=$RESULTS/testpmd-comparison.md job target file line mode
 	{
-		echo "| machine (kernel) | DPDK memory | run | started | window / outcome | VFIO ioctls to prompt (REGISTER / MAP / CREATE) | start-up s | packets forwarded |"
-		echo "|---|---|---|---|---|---|---|---|"
+		echo "| machine (kernel) | NICs | DPDK memory | run | started | window / outcome | VFIO ioctls to prompt (REGISTER / MAP / CREATE) | start-up s | packets forwarded |"
+		echo "|---|---|---|---|---|---|---|---|---|"
 		for job in "${JOBS_LIST[@]}"; do
-			[[ ${job%%:*} == testpmd ]] || continue
+			local suite=${job%%:*} nicname=e1000e
+			[[ $suite == testpmd || $suite == virtio ]] || continue
+			[[ $suite == virtio ]] && nicname=virtio-net
 			target=${job#*:}
-			file=$RESULTS/$target-testpmd.txt
+			file=$RESULTS/$target-$suite.txt
 			[[ -r $file ]] || continue
 			local kern mem
 			kern=$(sed -n 's/^@@ G testpmd memory: .*kernel \([^;]*\);.*/\1/p' "$file")
 			mem=$(sed -n 's/^@@ G testpmd memory: \([^;]*\);.*/\1/p' "$file")
 			while read -r line; do
 				mode=$(tp_field mode "$line")
-				printf '| %s (%s) | %s | %s | %s | %s | %s (%s / %s / %s) | %s | %s |\n' \
-					"$(target_machine "$target")" "${kern##*-powerpc64le}" "$mem" \
+				printf '| %s (%s) | 2 %s | %s | %s | %s | %s | %s (%s / %s / %s) | %s | %s |\n' \
+					"$(target_machine "$target")" "${kern##*-powerpc64le}" "$nicname" "$mem" \
 					"$(tp_mode_name "$mode")" "$(tp_field started "$line")" \
 					"$(tp_outcome "$file" "$mode")" "$(tp_field vfio_ioctls "$line")" \
 					"$(tp_field register "$line")" "$(tp_field map "$line")" \

@@ -111,9 +111,12 @@ sysroot_resolve() {
 # What `pkg-config libdpdk` needs for the target: libdpdk-dev, every
 # librte-* package it depends on (libdpdk-libs.pc links them all, with
 # --as-needed) and the -dev packages behind the .pc files it requires.
+# libdpdk.pc links -lbsd (a linker script naming libbsd.so.0.* and -lmd):
+# the -dev packages only carry the unversioned links, so their runtime
+# packages come too (a warm cache hid this; a cold one found it).
 DPDK_PC_DEV_PKGS=(libbsd-dev libmd-dev libibverbs-dev libnl-3-dev libnl-route-3-dev
 	libssl-dev libxdp-dev libbpf-dev zlib1g-dev libpcap0.8-dev libelf-dev
-	libjansson-dev libzstd-dev libdbus-1-dev)
+	libjansson-dev libzstd-dev libdbus-1-dev libbsd0 libmd0)
 
 sysroot_dpdk_dev() {
 	local rte

@@ -1,0 +1,1 @@
+suite-testpmd.sh
