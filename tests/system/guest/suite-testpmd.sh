@@ -114,6 +114,11 @@ run_mode() {
 }
 
 echo "@@ BEGIN" >/tmp/results.txt
+# spapr-info, the doctor, on this real machine first: platform, groups,
+# GET_INFO of a real container, the plan lib/dma would make for 64 MiB.
+spapr-info --mem ${TP_MEM}M >/tmp/spapr-info.txt 2>&1
+echo "@@ N spapr-info exit=$?" >>/tmp/results.txt
+sed 's/^/@@ N /' /tmp/spapr-info.txt >>/tmp/results.txt
 # Which modes must forward: the plugin always; forced indirect needs IOVA
 # as PA, which DPDK 22.11 cannot give without hugepages (no physical
 # addresses), so there the plugin must refuse with its reason.

@@ -9,7 +9,7 @@
 # indirect) and without it (DPDK's own sPAPR code, the baseline).
 
 TP_PKGS=(dpdk-dev librte-net-e1000-23 librte-net-virtio23 librte-mempool-ring23 librte-bus-pci23
-	 strace)
+	 strace libnuma-dev libnuma1 libhugetlbfs-dev libhugetlbfs0)
 # What testpmd needs beyond its NEEDED list: the PMDs DPDK loads from its
 # driver directory (only these are put there, so nothing else is tried).
 TP_PMDS=(librte_bus_pci.so.23 librte_net_e1000.so.23 librte_net_virtio.so.23
@@ -28,6 +28,9 @@ tp_sysroot_cross_file() {
 	pkg_config_libdir = ['$SYSROOT/$LIBDIR/pkgconfig', '$SYSROOT/usr/share/pkgconfig']
 
 	[built-in options]
+	# After the toolchain's own headers, so the sysroot shadows nothing
+	# (it has no libc headers; spapr-info needs numa.h and hugetlbfs.h).
+	c_args = ['-idirafter', '$SYSROOT/usr/include']
 	c_link_args = ['-L$SYSROOT/$LIBDIR']
 	EOT
 	echo "$f"
@@ -51,17 +54,21 @@ suite_testpmd_build() {
 			skip "no DPDK $ver driver-SDK headers in $sdk (the host's DPDK is another version)"
 	fi
 	# The build dir names its sysroot (cross file): a new cache, a new dir.
-	[[ $(cat "$TP_BUILD/.sysroot" 2>/dev/null) == "$SYSROOT" ]] || rm -rf "$TP_BUILD"
+	local stamp="$SYSROOT 2"	# bump when the cross set-up changes
+	[[ $(cat "$TP_BUILD/.sysroot" 2>/dev/null) == "$stamp" ]] || rm -rf "$TP_BUILD"
 	meson_build_target "$TP_BUILD" drivers/bus/spapr/librte_bus_spapr.so \
 		--cross-file "$CROSS_FILE" --cross-file "$(tp_sysroot_cross_file)" \
 		-Dplugin=enabled -Dtests=false -Dbuildtype=debugoptimized -Ddpdk_sdk_dir="$sdk"
-	echo "$SYSROOT" >"$TP_BUILD/.sysroot"
+	echo "$stamp" >"$TP_BUILD/.sysroot"
+	meson_build_target "$TP_BUILD" apps/spapr-info/spapr-info
 	TP_PLUGIN=$TP_BUILD/drivers/bus/spapr/librte_bus_spapr.so
+	TP_INFO=$TP_BUILD/apps/spapr-info/spapr-info
 	file -b "$TP_PLUGIN" | grep -q 'shared object, 64-bit PowerPC' ||
 		fail "$TP_PLUGIN is not a ppc64le shared object: $(file -b "$TP_PLUGIN")"
 	local pmds=() p
 	for p in "${TP_PMDS[@]}"; do pmds+=("$(sysroot_lib "$p")"); done
-	sysroot_resolve "$SYSROOT/usr/bin/dpdk-testpmd" "$SYSROOT/usr/bin/strace" "$TP_PLUGIN" "${pmds[@]}"
+	sysroot_resolve "$SYSROOT/usr/bin/dpdk-testpmd" "$SYSROOT/usr/bin/strace" "$TP_PLUGIN" \
+		"$TP_INFO" "${pmds[@]}"
 	log "testpmd: DPDK $ver (ppc64el), plugin cross-built, ${#SYSROOT_SONAMES[@]} shared libraries"
 }
 
@@ -88,6 +95,7 @@ suite_testpmd_stage() {
 	# glibc dlopen()s libgcc_s for pthread_cancel (testpmd's exit path).
 	cp -L "$(sysroot_lib libgcc_s.so.1)" "$root/$LIBDIR/libgcc_s.so.1"
 	cp "$TP_PLUGIN" "$root/opt/spapr-dpdk/librte_bus_spapr.so"
+	cp "$TP_INFO" "$root/usr/bin/spapr-info"
 }
 
 # Verdict of one target: the plugin must start and forward packets in
@@ -105,10 +113,26 @@ suite_testpmd_check() {
 		summary+=("$mode ${started}${rx:+ rx=$rx}")
 		case $expect in
 		forward) [[ $started == yes && ${rx:-0} -gt 0 ]] || ok=0 ;;
-		refuse) [[ $started == no ]] && grep -q "^@@ E mode=$mode spapr:" "$file" || ok=0 ;;
+		# Refused: no port started (the plugin blocks the NICs it could
+		# not set up) and the plugin said why.
+		refuse) [[ $started != yes ]] && grep -q "^@@ E mode=$mode spapr:" "$file" || ok=0 ;;
 		any) ;;
 		esac
 	done < <(grep '^@@ P ' "$file")
+	# spapr-info (the doctor) on the real machine: a plan from the real
+	# GET_INFO, and no error finding but the true one where the guest has
+	# no hugetlb (QEMU's powernv: the doctor must say no_hugepages).
+	local info_rc errors allowed=''
+	info_rc=$(sed -n 's/^@@ N spapr-info exit=\([0-9]*\).*/\1/p' "$file")
+	errors=$(sed -n 's/^@@ N   \[error\] \([a-z_]*\):.*/\1/p' "$file" | sort -u | paste -sd, -)
+	grep -q '^@@ G testpmd memory: --no-huge' "$file" && allowed=no_hugepages
+	if [[ $info_rc =~ ^[01]$ && $errors == "$allowed" ]] &&
+	   grep -q '^@@ N   plan: \(direct\|indirect\)' "$file"; then
+		summary+=("spapr-info ok${errors:+ (doctor: $errors, true here)}")
+	else
+		summary+=("spapr-info FAIL(exit ${info_rc:-none}${errors:+, errors $errors})")
+		ok=0
+	fi
 	echo "testpmd: $target: ${summary[*]}"
 	((ok))
 }

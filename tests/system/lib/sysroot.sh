@@ -30,6 +30,7 @@ declare -A SONAME_PKG=(
 	[libnl-route-3.so.200]=libnl-route-3-200 [libcrypto.so.3]=libssl3
 	[libssl.so.3]=libssl3 [libbpf.so.1]=libbpf1 [libxdp.so.1]=libxdp1
 	[libarchive.so.13]=libarchive13 [libisal.so.2]=libisal2
+	[libhugetlbfs.so.0]=libhugetlbfs0
 )
 
 # librte_net_e1000.so.23 -> librte-net-e1000-23; librte_eal.so.23 -> librte-eal23
