@@ -67,23 +67,6 @@ static inline unsigned int app_log2(uint64_t x)
 	return x ? 63u - (unsigned int)__builtin_clzll(x) : 0;
 }
 
-/*
- * The platform limits the engine needs, from the backend of a model of @p
- * (spapr_dma_platform_from_backend), as a real machine's backend reports
- * its own. The callers have that model at hand: passing it instead of its
- * profile would save the short-lived model here.
- */
-static inline int app_platform(const struct spapr_model_profile *p, struct spapr_dma_platform *out)
-{
-	struct spapr_model *m = spapr_model_create(p);
-	int rc = m ? spapr_dma_platform_from_backend(spapr_model_backend(m), out) : -errno;
-
-	spapr_model_destroy(m);
-	if (rc)
-		memset(out, 0, sizeof(*out));
-	return rc;
-}
-
 static inline double app_now(void)
 {
 	struct timespec t;

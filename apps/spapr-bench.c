@@ -85,7 +85,7 @@ static void run_engine(const char *profile, uint64_t mem, uint64_t page, struct 
 		snprintf(x->note, sizeof(x->note), "setup failed");
 		return;
 	}
-	app_platform(spapr_model_get_profile(m), &plat);
+	spapr_dma_platform_from_backend(spapr_model_backend(m), &plat);
 	t0 = app_now();
 	ctx = spapr_dma_ctx_create(&plat, NULL);
 	x->ok = ctx && !spapr_dma_mem_add(ctx, r, (unsigned int)n, &err) &&
@@ -198,7 +198,7 @@ static double lookup_ns(unsigned int rounds)
 	if (spapr_model_profile_get("powernv9", &prof) || !(m = spapr_model_create(&prof)))
 		return -1;
 	n = app_layout(m, 64 * GiB, 2 * MiB, lists, &r);
-	app_platform(&prof, &plat);
+	spapr_dma_platform_from_backend(spapr_model_backend(m), &plat);
 	ctx = spapr_dma_ctx_create(&plat, &pol);
 	va = malloc(sizeof(*va) * NVA);
 	ns = malloc(sizeof(*ns) * rounds);

@@ -242,7 +242,7 @@ static int run(const struct opts *o, struct spapr_model *m)
 	char text[1024], a[16];
 
 	printf("profile %s: %s\n", p->name, p->description);
-	app_platform(p, &plat);
+	spapr_dma_platform_from_backend(spapr_model_backend(m), &plat);
 	n = show_plan(o, m, &plat, &pol, &r);
 	if (n < 0)
 		return n;

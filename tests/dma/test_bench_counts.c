@@ -37,7 +37,7 @@ static void test_64g_2m_powernv9(void)
 	T_CHECK(m && n == 32768);
 	if (!m)
 		return;
-	app_platform(spapr_model_get_profile(m), &plat);
+	T_ERR(spapr_dma_platform_from_backend(spapr_model_backend(m), &plat), 0);
 	ctx = spapr_dma_ctx_create(&plat, NULL);
 	T_ERR(spapr_dma_mem_add(ctx, r, (unsigned int)n, NULL), 0);
 	T_ERR(spapr_dma_container_create(ctx, spapr_model_backend(m), &g, 1, &c, NULL), 0);
