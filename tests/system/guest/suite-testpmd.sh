@@ -19,9 +19,17 @@ PLUGIN=/opt/spapr-dpdk/librte_bus_spapr.so
 TP_MEM=64		# MiB of DPDK memory
 TP_FWD_SECONDS=${TP_FWD_SECONDS:-10}
 TP_START_TIMEOUT=180	# guest seconds to the prompt
+SUITE=testpmd
 for w in $(cat /proc/cmdline); do
-	case $w in spapr.tp_start_timeout=*) TP_START_TIMEOUT=${w#*=} ;; esac
+	case $w in
+	spapr.tp_start_timeout=*) TP_START_TIMEOUT=${w#*=} ;;
+	spapr.suite=*) SUITE=${w#*=} ;;
+	esac
 done
+# Suite virtio only: net_virtio's init and driver logs (which feature bits
+# were negotiated, control-queue commands) go into the log tail records.
+PMD_LOG=''
+[ "$SUITE" = virtio ] && PMD_LOG="--log-level=pmd.net.virtio.init:debug --log-level=pmd.net.virtio.driver:debug"
 
 mkdir -p /var/run /dev/hugepages
 mount -t tmpfs tmpfs /var/run
@@ -47,6 +55,17 @@ elapsed_s() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }';
 # Running and not yet reaped: kill -0 also succeeds for a zombie.
 alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
 
+# SIGKILL the children of process $1 (testpmd under strace): killing only
+# strace detaches testpmd, which then keeps running and holds its hugepages,
+# so the next mode finds too little memory.
+kill_children() {
+	for s in /proc/[0-9]*/stat; do
+		read -r cpid _ _ ppid _ <"$s" 2>/dev/null || continue
+		[ "$ppid" = "$1" ] && kill -9 "$cpid" 2>/dev/null
+	done
+	return 0
+}
+
 # VFIO ioctls in strace output $1 (named by strace, or as _IOC(..., 0x3b, nr)).
 vfio_count() { grep -cE "$2" "$1"; }
 
@@ -60,7 +79,7 @@ run_mode() {
 	# shellcheck disable=SC2086 # the argument lists are word lists
 	env ${opts:+SPAPR_DPDK_OPTS=$opts} strace -f -qq -e trace=ioctl -o "$st" \
 		dpdk-testpmd --lcores 0@0,1@0 -n 1 --file-prefix "tp$name" $MEMARGS $ALLOW $pargs \
-		--log-level=lib.eal:debug --log-level=bus.spapr:info \
+		--log-level=lib.eal:debug --log-level=bus.spapr:info $PMD_LOG \
 		-- -i --total-num-mbufs=4096 --rxd=256 --txd=256 --forward-mode=io \
 		<&3 >"$log" 2>&1 &
 	pid=$!
@@ -85,8 +104,10 @@ run_mode() {
 	# testpmd's stdout is a file, so fully buffered: read it once testpmd
 	# has exited (the prompt itself is written unbuffered by cmdline).
 	t3=$(uptime_s) killed=no
-	w=0; while [ $w -lt 120 ] && alive $pid; do sleep 1; w=$((w + 1)); done
-	alive $pid && { kill -9 $pid; killed=yes; }
+	# Without a prompt no "quit" was sent: nothing to wait for.
+	qwait=120; [ $started = prompt ] || qwait=2
+	w=0; while [ $w -lt $qwait ] && alive $pid; do sleep 1; w=$((w + 1)); done
+	alive $pid && { kill_children $pid; sleep 1; kill -9 $pid 2>/dev/null; killed=yes; }
 	wait $pid 2>/dev/null; rc=$?
 	quit_s=$(elapsed_s "$t3")
 	exec 3>&-
