@@ -196,7 +196,7 @@ static void device_translation(void)
 	host_down(&h);
 }
 
-/* Kernel quirks the model keeps (model.c comments cite the kernel). */
+/* Kernel quirks the model keeps (the model*.c comments cite the kernel). */
 static void kernel_quirks(void)
 {
 	struct host h;

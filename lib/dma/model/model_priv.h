@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * model_priv.h - private: the state of the host model (spec §2) shared by
- * model.c (containers, groups, ioctls, mm, regions, accounting) and device.c
- * (device-side DMA, EEH).
+ * the model's files (model.c and model_*.c: containers, groups, ioctls, mm,
+ * regions, accounting) and device.c (device-side DMA, EEH).
  */
 #ifndef MODEL_PRIV_H
 #define MODEL_PRIV_H
@@ -166,7 +166,7 @@ struct spapr_model {
 	char diag[256];
 };
 
-/* ---- model.c helpers used by device.c ---- */
+/* ---- helpers used by device.c (model.c, model_mm.c) ---- */
 void model_ctr_add(struct spapr_model *m, size_t field, uint64_t n);
 #define CTR(m, field, n) \
 	model_ctr_add((m), offsetof(struct spapr_model_counters, field), (n))
@@ -174,6 +174,133 @@ void model_ctr_add(struct spapr_model *m, size_t field, uint64_t n);
 struct model_group *model_group_by_num(struct spapr_model *m, int num);
 /* The VMA (mapped or only pinned) holding host physical address @pa. */
 struct model_vma *model_vma_by_pa(struct spapr_model *m, uint64_t pa);
+
+/* ---- shared helpers of the model's files ---- */
+static inline unsigned int model_sys_shift(const struct spapr_model *m)
+{
+	return m->prof.system_page_shift;
+}
+
+static inline uint64_t model_sys_page(const struct spapr_model *m)
+{
+	return UINT64_C(1) << model_sys_shift(m);
+}
+
+/* Which table_group ops a group has (spec §6; model_platform.c). */
+enum ops_kind {
+	OPS_IODA2,	/* pnv_pci_ioda2_ops */
+	OPS_PSERIES,	/* spapr_tce_table_group_ops (f431a8cde7f1) */
+	OPS_BORROW,	/* v6.4+ "borrowing" ops: reuse the default window */
+	OPS_NONE,	/* <= v6.3: pseries/IODA1 had no table_group ops */
+};
+
+/* ---- model.c ---- */
+int model_fault_point(struct spapr_model *m, enum spapr_model_op op);
+void model_diag(struct spapr_model *m, const char *fmt, ...);
+int model_handle_alloc(struct spapr_model *m, enum handle_kind kind, void *obj);
+struct model_handle *model_handle_get(struct spapr_model *m, int h);
+int model_cont_lookup(struct spapr_model *m, int h, struct model_container **c);
+int model_cont_driver(struct spapr_model *m, int h, struct model_container **c);
+int model_mm_set(struct spapr_model *m, struct model_container *c);
+int model_group_lookup(struct spapr_model *m, int h, struct model_group **g);
+
+/* ---- model_mm.c ---- */
+struct model_mm *model_mm_get(struct spapr_model *m, int id);
+int model_mm_new(struct spapr_model *m, uint64_t limit, bool cap);
+struct model_vma *model_vma_find(const struct model_mm *mm, uint64_t va);
+int model_grow(void **arr, unsigned int *cap, unsigned int need, size_t elem);
+void model_remove_ptr(void **arr, unsigned int *n, unsigned int at);
+void model_vma_maybe_free(struct spapr_model *m, struct model_vma *v);
+int model_account(struct spapr_model *m, struct model_mm *mm, uint64_t pages,
+		  bool inc);
+
+/* ---- model_regions.c ---- */
+uint64_t model_region_bytes(const struct spapr_model *m, const struct model_region *r);
+struct model_region *model_region_lookup(struct spapr_model *m,
+					 struct model_mm *mm, uint64_t ua,
+					 uint64_t size);
+struct model_region *model_region_get(struct spapr_model *m, struct model_mm *mm,
+				      uint64_t ua, uint64_t entries);
+void model_region_devmem_walk(struct spapr_model *m, struct model_mm *mm);
+uint64_t model_region_ua_to_pa(const struct model_region *r, uint64_t ua);
+void model_region_unpin(struct spapr_model *m, struct model_region *r);
+void model_region_unlink(struct model_mm *mm, struct model_region *r);
+int model_region_put(struct spapr_model *m, struct model_mm *mm,
+		     struct model_region *r);
+long model_region_new(struct spapr_model *m, struct model_mm *mm, uint64_t ua,
+		      uint64_t entries, struct model_region **out);
+void model_region_mapped_dec(struct model_region *r);
+
+/* ---- model_windows.c ---- */
+struct model_mm *model_cont_mm(struct spapr_model *m, struct model_container *c);
+int model_level_hook(void *ctx, bool hw, uint64_t bytes);
+int model_rtas(struct spapr_model *m);
+void model_opal(struct spapr_model *m);
+void model_pe_kill(struct spapr_model *m);
+void model_tce_clear(struct spapr_model *m, struct model_container *c,
+		     struct model_table *mt, uint64_t entry, uint64_t pages);
+void model_tce_clear_all(struct spapr_model *m, struct model_container *c,
+			 struct model_table *mt);
+int model_tce_build(struct spapr_model *m, struct model_container *c,
+		    struct model_table *mt, uint64_t entry, uint64_t ua,
+		    uint64_t pages, uint64_t perm);
+int model_find_table(struct model_container *c, uint64_t iova,
+		     struct model_table **out);
+bool model_runs_past_end(struct spapr_model *m, struct model_table *mt,
+			 uint64_t iova, uint64_t size, const char *what);
+
+/* ---- model_platform.c ---- */
+enum ops_kind model_ops_kind(const struct spapr_model *m, const struct model_group *g);
+uint32_t model_max_windows(const struct spapr_model *m, const struct model_group *g);
+struct model_table *model_pseries_table(struct spapr_model *m,
+					struct model_group *g, uint64_t bus,
+					unsigned int shift, uint64_t wsize,
+					int *err);
+int model_set_window(struct spapr_model *m, struct model_group *g, int num,
+		     struct model_table *mt);
+void model_unset_window(struct spapr_model *m, struct model_group *g, int num);
+void model_free_table(struct spapr_model *m, struct model_container *c,
+		      struct model_table *mt);
+int model_create_window(struct spapr_model *m, struct model_container *c,
+			unsigned int shift, uint64_t wsize, unsigned int levels,
+			uint64_t *start);
+int model_create_default_window(struct spapr_model *m, struct model_container *c);
+int model_remove_window(struct spapr_model *m, struct model_container *c,
+			uint64_t start);
+
+/* ---- model_groups.c ---- */
+int model_prereg_free(struct spapr_model *m, struct model_container *c,
+		      unsigned int i);
+void model_cont_free(struct spapr_model *m, struct model_container *c);
+void model_detach_container(struct spapr_model *m, struct model_group *g);
+int model_set_iommu(struct spapr_model *m, struct model_container *c,
+		    uint32_t type);
+int model_do_container_open(struct spapr_model *m);
+int model_do_group_open(struct spapr_model *m, int num);
+int model_do_close(struct spapr_model *m, int h);
+int model_do_get_status(struct spapr_model *m, int h, uint32_t *flags);
+int model_do_set_container(struct spapr_model *m, int h, int ch);
+int model_do_unset_container(struct spapr_model *m, int h);
+
+/* ---- model_ioctl.c ---- */
+int model_do_check_extension(struct spapr_model *m, int h, uint32_t ext);
+int model_do_set_iommu(struct spapr_model *m, int h, uint32_t type);
+int model_do_get_info(struct spapr_model *m, int h,
+		      struct vfio_iommu_spapr_tce_info *info);
+int model_do_enable(struct spapr_model *m, int h);
+int model_do_disable(struct spapr_model *m, int h);
+int model_do_register(struct spapr_model *m, int h,
+		      struct vfio_iommu_spapr_register_memory *reg);
+int model_do_unregister(struct spapr_model *m, int h,
+			struct vfio_iommu_spapr_register_memory *reg);
+int model_do_tce_create(struct spapr_model *m, int h,
+			struct vfio_iommu_spapr_tce_create *cr);
+int model_do_tce_remove(struct spapr_model *m, int h,
+			struct vfio_iommu_spapr_tce_remove *rm);
+int model_do_map(struct spapr_model *m, int h, struct vfio_iommu_type1_dma_map *p);
+int model_do_unmap(struct spapr_model *m, int h,
+		   struct vfio_iommu_type1_dma_unmap *p);
+int model_do_eeh(struct spapr_model *m, int h, struct vfio_eeh_pe_op *op);
 
 /* ---- device.c ---- */
 void model_pe_init(struct model_pe *pe);
