@@ -28,6 +28,7 @@ static const char *huge;
 static char prefix[64];
 static char *extra_arg;	/* one more EAL argument, e.g. --iova-mode=va */
 static int keep_files;	/* multi-process case: shared files, no unlink */
+static int no_huge;	/* --no-huge: anonymous 4K memory, no physical addresses */
 
 static int eal_init(const char *devargs)
 {
@@ -43,10 +44,14 @@ static int eal_init(const char *devargs)
 	eal[n++] = "--no-telemetry";
 	eal[n++] = "--file-prefix";
 	eal[n++] = prefix;
-	eal[n++] = "--huge-dir";
-	eal[n++] = (char *)huge;
+	if (no_huge) {
+		eal[n++] = "--no-huge";
+	} else {
+		eal[n++] = "--huge-dir";
+		eal[n++] = (char *)huge;
+	}
 	/* Secondary processes map the primary's hugepage files: keep them. */
-	if (!keep_files)
+	if (!keep_files && !no_huge)
 		eal[n++] = "--huge-unlink";
 	if (extra_arg != NULL)
 		eal[n++] = extra_arg;
@@ -194,6 +199,18 @@ static void case_va_indirect(void)
 	expect_refused("bus=spapr,backend=model,profile=powernv9,policy=indirect", "--iova-mode=pa");
 }
 
+/*
+ * --no-huge: DPDK has no physical addresses, so it runs IOVA as VA and PA
+ * mode is impossible; an indirect plan is refused with that reason (not
+ * with advice to use --iova-mode=pa, which DPDK would reject).
+ */
+static void case_nohuge_indirect(void)
+{
+	no_huge = 1;
+	expect_refused("bus=spapr,backend=model,profile=powernv9-4k,policy=indirect",
+		       "PA mode needs hugepages");
+}
+
 /* Secondary processes: a clear refusal (the containers are the primary's). */
 static void case_secondary_proc(void)
 {
@@ -252,6 +269,7 @@ static const struct tcase cases[] = {
 	{ "unaffordable_budget", case_unaffordable_budget, NULL },
 	{ "va_nonzero_start", case_va_nonzero_start, NULL },
 	{ "va_indirect", case_va_indirect, NULL },
+	{ "nohuge_indirect", case_nohuge_indirect, NULL },
 	{ "secondary", case_secondary, NULL },
 };
 
