@@ -42,7 +42,7 @@ dpdk_plugin_paths() {
 	chmod 0700 "$DPDK_PLUGIN_STAGE"
 	DPDK_PLUGIN_PATHS=()
 	for f in "$@"; do
-		cp "$f" "$DPDK_PLUGIN_STAGE/" || return 1
+		cp "$f" "$DPDK_PLUGIN_STAGE/" || { dpdk_plugin_cleanup; return 1; }
 		DPDK_PLUGIN_PATHS+=("$DPDK_PLUGIN_STAGE/$(basename "$f")")
 	done
 }

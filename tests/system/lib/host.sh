@@ -93,17 +93,28 @@ kernel_package_name() {
 		grep -v -- '-dbg$' | grep -v unsigned | sort -V | tail -n 1 || true
 }
 
+# The newest cached .deb of package $1 (a name without :arch), or nothing.
+cached_deb() {
+	ls "$CACHE"/debs/"$1"_*.deb 2>/dev/null | sort -V | tail -n 1 || true
+}
+
+# apt-get download the packages $@ (name[:arch]) into the cache, in one
+# call (much faster than one per package); skip the run if apt cannot.
+download_debs() {
+	mkdir -p "$CACHE/debs"
+	log "apt-get download $(($#)) package(s): $(echo "$*" | cut -c1-100)"
+	(cd "$CACHE/debs" && apt-get download -qq "$@" >>"$LOGDIR/download.log" 2>&1) ||
+		skip "apt-get download failed: $(tail -n 2 "$LOGDIR/download.log" | tr '\n' ' ')"
+}
+
 # apt-get download into the cache (once) and unpack with dpkg-deb -x.
 # $1 package (may carry :arch), $2 target directory. Prints the .deb path.
 fetch_deb() {
 	local pkg=$1 dest=$2 deb
-	mkdir -p "$CACHE/debs"
-	deb=$(ls "$CACHE"/debs/"${pkg%%:*}"_*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+	deb=$(cached_deb "${pkg%%:*}")
 	if [[ -z $deb ]]; then
-		log "apt-get download $pkg"
-		(cd "$CACHE/debs" && apt-get download -qq "$pkg" >>"$LOGDIR/download.log" 2>&1) ||
-			skip "apt-get download $pkg failed: $(tail -n 2 "$LOGDIR/download.log" | tr '\n' ' ')"
-		deb=$(ls "$CACHE"/debs/"${pkg%%:*}"_*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+		download_debs "$pkg"
+		deb=$(cached_deb "${pkg%%:*}")
 		[[ -n $deb ]] || skip "apt-get download $pkg left no .deb in $CACHE/debs"
 	fi
 	if [[ ! -e $dest/.unpacked-$(basename "$deb") ]]; then

@@ -52,19 +52,14 @@ soname_package() {
 # fetched with one `apt-get download` (one call for many is much faster).
 sysroot_add_packages() {
 	local pkg deb want=()
-	mkdir -p "$CACHE/debs" "$SYSROOT"
+	mkdir -p "$SYSROOT"
 	for pkg in "$@"; do
-		[[ -e $SYSROOT/.pkg-$pkg ]] && continue
-		ls "$CACHE"/debs/"${pkg}"_*_ppc64el.deb >/dev/null 2>&1 || want+=("$pkg:ppc64el")
+		[[ -e $SYSROOT/.pkg-$pkg || -n $(cached_deb "$pkg") ]] || want+=("$pkg:ppc64el")
 	done
-	if ((${#want[@]})); then
-		log "apt-get download ${#want[@]} ppc64el package(s)"
-		(cd "$CACHE/debs" && apt-get download -qq "${want[@]}" >>"$LOGDIR/download.log" 2>&1) ||
-			skip "apt-get download of ppc64el packages failed: $(tail -n 2 "$LOGDIR/download.log" | tr '\n' ' ')"
-	fi
+	((${#want[@]} == 0)) || download_debs "${want[@]}"
 	for pkg in "$@"; do
 		[[ -e $SYSROOT/.pkg-$pkg ]] && continue
-		deb=$(ls "$CACHE"/debs/"${pkg}"_*_ppc64el.deb 2>/dev/null | sort -V | tail -n 1 || true)
+		deb=$(cached_deb "$pkg")
 		[[ -n $deb ]] || skip "apt-get download $pkg:ppc64el left no .deb in $CACHE/debs"
 		dpkg-deb -x "$deb" "$SYSROOT"
 		basename "$deb" >"$SYSROOT/.pkg-$pkg"
