@@ -119,7 +119,7 @@ static uint64_t dir_perm(unsigned int dir)
  * that the identity baseline of apps/fwd-bench costs what a TCE check costs
  * (doc/nic-model.md): probe the PE's windows for the one holding @iova, read
  * its TCE, check the permission, look up the VMA behind the host physical
- * address. pe->xlat counts the steps (tests/core/test_dma_check_cost.c).
+ * address. pe->xlat counts the steps (tests/model/test_dma_check_cost.c).
  */
 
 /* The window of @pe the device sees that contains bus address @iova (in

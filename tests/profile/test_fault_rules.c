@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_fault.c - the model's fault-injection rules (model_fault.h) and the
+ * test_fault_rules.c - the model's fault-injection rules (model_fault.h) and the
  * op names, tested directly on a struct model_faults.
  */
 #include <errno.h>

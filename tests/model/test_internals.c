@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_model_internals.c - white-box checks of the model core that the
+ * test_internals.c - white-box checks of the model core that the
  * black-box suites do not pin down: the 55-bit and 16 MiB-chunk rules at
  * CREATE, exact counter definitions of model.c (exchanges of a whole-window
  * clear, hypercall pairs, region visits), the device-side translation to
