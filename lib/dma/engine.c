@@ -205,16 +205,11 @@ static void tx_free(struct ctx_tx *t)
 static int do_register(struct spapr_dma_container *c, uint64_t va, uint64_t len,
 		       struct undo_log *log, struct spapr_dma_error *err)
 {
-	int rc = undo_push(log, (struct undo){ .kind = U_UNREGISTER, .c = c, .va = va, .len = len });
+	int rc = undo_k_register(log, c, va, len);
 
-	if (!rc) {
-		rc = k_register(c, va, len);
-		if (rc)
-			log->n--;
-		else
-			progress_add(c->ctx, len);
-	}
-	if (rc)
+	if (!rc)
+		progress_add(c->ctx, len);
+	else
 		err_set(err, SPAPR_DMA_STEP_REGISTER, rc,
 			"REGISTER 0x%llx+0x%llx on container %d failed",
 			(unsigned long long)va, (unsigned long long)len, c->handle);
@@ -241,14 +236,7 @@ static int piece_iova(struct spapr_dma_container *c, const struct dma_piece *p,
 		}
 		return 0;
 	}
-	rc = undo_push(log, (struct undo){ .kind = U_IOVA_PUT, .c = c, .len = p->len });
-	if (!rc) {
-		rc = dma_iova_get(&c->alloc, p->len, 1ull << c->win_shift, iova);
-		if (rc)
-			log->n--;
-		else
-			log->u[log->n - 1].iova = *iova;
-	}
+	rc = undo_iova_get(log, c, p->len, 1ull << c->win_shift, iova);
 	if (rc == -ENOSPC) {
 		uint64_t big = dma_iova_largest(&c->alloc);
 
@@ -266,17 +254,11 @@ static int piece_iova(struct spapr_dma_container *c, const struct dma_piece *p,
 static int do_map(struct spapr_dma_container *c, const struct dma_piece *p, uint64_t iova,
 		  struct undo_log *log, struct spapr_dma_error *err)
 {
-	int rc = undo_push(log, (struct undo){ .kind = U_UNMAP, .c = c, .iova = iova,
-					       .len = p->len });
+	int rc = undo_k_map(log, c, p->va, iova, p->len, p->prot);
 
-	if (!rc) {
-		rc = k_map(c, p->va, iova, p->len, p->prot);
-		if (rc)
-			log->n--;
-		else
-			progress_add(c->ctx, p->len);
-	}
-	if (rc)
+	if (!rc)
+		progress_add(c->ctx, p->len);
+	else
 		err_set(err, rc == -ERANGE ? SPAPR_DMA_STEP_WINDOW : SPAPR_DMA_STEP_MAP, rc,
 			"MAP 0x%llx+0x%llx at IOVA 0x%llx on container %d failed",
 			(unsigned long long)p->va, (unsigned long long)p->len,
@@ -492,10 +474,7 @@ static int unmap_range(struct spapr_dma_container *c, uint64_t va, uint64_t len,
 		if (e <= s)
 			continue;
 		(*hits)++;
-		rc = undo_push(log, (struct undo){ .kind = U_MAP, .c = c, .va = s, .iova = iova,
-						   .len = e - s, .prot = m->prot });
-		if (!rc && (rc = k_unmap(c, iova, e - s)))
-			log->n--;
+		rc = undo_k_unmap(log, c, s, iova, e - s, m->prot);
 		if (rc)
 			err_set(err, SPAPR_DMA_STEP_UNMAP, rc, "UNMAP IOVA 0x%llx+0x%llx failed",
 				(unsigned long long)iova, (unsigned long long)(e - s));
@@ -517,10 +496,7 @@ static int unregister_emptied(struct spapr_dma_container *c, uint64_t va, uint64
 
 		if (g->live != reg_removed(g, va, len))
 			continue;
-		rc = undo_push(log, (struct undo){ .kind = U_REGISTER, .c = c, .va = g->va,
-						   .len = g->len });
-		if (!rc && (rc = k_unregister(c, g->va, g->len)))
-			log->n--;
+		rc = undo_k_unregister(log, c, g->va, g->len);
 		if (rc)
 			err_set(err, SPAPR_DMA_STEP_UNREGISTER, rc,
 				"UNREGISTER 0x%llx+0x%llx failed",
@@ -640,9 +616,9 @@ static int open_handles(struct spapr_dma_container *c, const int *nums, unsigned
 		return h;
 	}
 	c->handle = h;
-	rc = undo_push(log, (struct undo){ .kind = U_CLOSE, .c = c, .handle = h });
-	if (rc) {
-		be->ops->close(be, h);
+	if ((rc = undo_opened(log, c, h))) {
+		c->handle = -1;
+		err_set(err, SPAPR_DMA_STEP_MEMORY, rc, "out of memory opening the container");
 		return rc;
 	}
 	for (i = 0; i < n; i++) {
@@ -652,18 +628,13 @@ static int open_handles(struct spapr_dma_container *c, const int *nums, unsigned
 			err_set(err, SPAPR_DMA_STEP_OPEN, h, "cannot open IOMMU group %d", nums[i]);
 			return h;
 		}
-		c->groups[c->ngroups++] = h;
-		rc = undo_push(log, (struct undo){ .kind = U_CLOSE, .c = c, .handle = h });
-		if (rc) {
-			be->ops->close(be, h);
+		if ((rc = undo_opened(log, c, h))) {
+			err_set(err, SPAPR_DMA_STEP_MEMORY, rc, "out of memory opening group %d",
+				nums[i]);
 			return rc;
 		}
-		rc = be->ops->group_set_container(be, h, c->handle);
-		c->st.ops[SPAPR_DMA_OP_SET_CONTAINER]++;
-		c->st.kernel_ops++;
-		if (!rc)
-			rc = undo_push(log, (struct undo){ .kind = U_UNSET, .c = c, .handle = h });
-		if (rc) {
+		c->groups[c->ngroups++] = h;
+		if ((rc = undo_k_set_container(log, c, h))) {
 			err_set(err, SPAPR_DMA_STEP_SET_CONTAINER, rc,
 				"group %d cannot join the container",
 				nums[i]);
@@ -711,11 +682,6 @@ static void set_window(struct spapr_dma_container *c, uint64_t start, uint64_t s
 	c->win_shift = shift;
 }
 
-static int push_remove(struct spapr_dma_container *c, uint64_t start, struct undo_log *log)
-{
-	return undo_push(log, (struct undo){ .kind = U_REMOVE, .c = c, .iova = start });
-}
-
 /* The DDW could not be created: go on in the default window (4 KiB TCEs). */
 static int fallback_default(struct spapr_dma_container *c, int create_rc, struct undo_log *log,
 			    struct spapr_dma_error *err)
@@ -739,16 +705,13 @@ static int fallback_default(struct spapr_dma_container *c, int create_rc, struct
 		return create_rc;
 	}
 	if (!p->keep_default) {	/* the pending default window was removed: create it */
-		rc = push_remove(c, 0, log);
-		if (!rc && (rc = k_create(c, DMA32_PAGE_SHIFT, c->caps.dma32_size, 1, &start)))
-			log->n--;
+		rc = undo_k_create(log, c, DMA32_PAGE_SHIFT, c->caps.dma32_size, 1, &start);
 		if (rc) {
 			err_set(err, SPAPR_DMA_STEP_CREATE, rc,
 				"DDW refused (%s) and the default window "
 				"cannot be re-created", strerror(-create_rc));
 			return rc;
 		}
-		log->u[log->n - 1].iova = start;
 	}
 	c->default_used = true;
 	p->mode = SPAPR_DMA_MODE_INDIRECT;
@@ -803,16 +766,10 @@ static int try_create(struct spapr_dma_container *c, struct undo_log *log)
 {
 	const struct spapr_dma_plan *p = &c->plan;
 	uint64_t start = 0;
-	int rc = push_remove(c, 0, log);
+	int rc = undo_k_create(log, c, p->page_shift, p->window_size, p->levels, &start);
 
 	if (rc)
 		return rc;
-	rc = k_create(c, p->page_shift, p->window_size, p->levels, &start);
-	if (rc) {
-		log->n--;
-		return rc;
-	}
-	log->u[log->n - 1].iova = start;
 	c->ddw_created = true;
 	set_window(c, start, p->window_size, p->page_shift);
 	return 0;
@@ -827,7 +784,7 @@ static int create_ddw(struct spapr_dma_container *c, struct undo_log *log,
 	if (c->plan.keep_default) {
 		/* CREATE materialises the pending default window in slot 0 (§3.6
 		 * step 2): undo removes it whether it got created or not (§3.7). */
-		rc = push_remove(c, c->caps.dma32_start, log);
+		rc = undo_window(log, c, c->caps.dma32_start);
 		if (rc)
 			return rc;
 		c->default_used = true;
@@ -860,7 +817,7 @@ static int setup_window(struct spapr_dma_container *c, struct undo_log *log,
 
 	if (c->plan.default_window) {
 		/* Use the pending default window: the first MAP creates it (§3.7). */
-		rc = push_remove(c, c->caps.dma32_start, log);
+		rc = undo_window(log, c, c->caps.dma32_start);
 		c->default_used = true;
 		set_window(c, c->caps.dma32_start, c->caps.dma32_size, DMA32_PAGE_SHIFT);
 	} else {

@@ -80,7 +80,33 @@ struct undo_log {
 	unsigned int n, cap;
 };
 
-int undo_push(struct undo_log *l, struct undo u);
+/*
+ * Kernel operations recorded in the undo log. Each helper records the
+ * inverse *before* issuing the operation (so nothing done is ever
+ * unrecorded) and drops it again when the operation fails. They return the
+ * operation's -errno, or -ENOMEM when the log cannot grow (nothing issued).
+ */
+int undo_k_register(struct undo_log *l, struct spapr_dma_container *c, uint64_t va,
+		    uint64_t len);
+int undo_k_unregister(struct undo_log *l, struct spapr_dma_container *c, uint64_t va,
+		      uint64_t len);
+int undo_k_map(struct undo_log *l, struct spapr_dma_container *c, uint64_t va, uint64_t iova,
+	       uint64_t len, unsigned int prot);
+/* UNMAP of [iova, iova+len), which maps @va with @prot (the undo maps it again). */
+int undo_k_unmap(struct undo_log *l, struct spapr_dma_container *c, uint64_t va, uint64_t iova,
+		 uint64_t len, unsigned int prot);
+int undo_k_create(struct undo_log *l, struct spapr_dma_container *c, unsigned int shift,
+		  uint64_t size, unsigned int levels, uint64_t *start);
+int undo_k_set_container(struct undo_log *l, struct spapr_dma_container *c, int group);
+/* Take @len bytes of indirect IOVA space (aligned to @align) into *@iova. */
+int undo_iova_get(struct undo_log *l, struct spapr_dma_container *c, uint64_t len,
+		  uint64_t align, uint64_t *iova);
+/* @handle was just opened: close it on undo. If the log cannot grow the
+ * handle is closed now and -ENOMEM returned. */
+int undo_opened(struct undo_log *l, struct spapr_dma_container *c, int handle);
+/* A window at @start exists or will materialise without a CREATE of ours
+ * (the pending default window, §3.7): REMOVE it on undo. */
+int undo_window(struct undo_log *l, struct spapr_dma_container *c, uint64_t start);
 /* Undo everything in reverse order. Returns the first error of an undo step. */
 int undo_run(struct undo_log *l);
 void undo_free(struct undo_log *l);

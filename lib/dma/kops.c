@@ -130,7 +130,7 @@ int k_set_iommu(struct spapr_dma_container *c)
 
 /* ---- undo log ---- */
 
-int undo_push(struct undo_log *l, struct undo u)
+static int undo_push(struct undo_log *l, struct undo u)
 {
 	if (l->n == l->cap) {
 		unsigned int cap = l->cap ? l->cap * 2 : 32;
@@ -143,6 +143,91 @@ int undo_push(struct undo_log *l, struct undo u)
 	}
 	l->u[l->n++] = u;
 	return 0;
+}
+
+/* The operation whose inverse was pushed last failed: forget the inverse. */
+static int undo_settle(struct undo_log *l, int rc)
+{
+	if (rc)
+		l->n--;
+	return rc;
+}
+
+int undo_k_register(struct undo_log *l, struct spapr_dma_container *c, uint64_t va,
+		    uint64_t len)
+{
+	int rc = undo_push(l, (struct undo){ .kind = U_UNREGISTER, .c = c, .va = va, .len = len });
+
+	return rc ? rc : undo_settle(l, k_register(c, va, len));
+}
+
+int undo_k_unregister(struct undo_log *l, struct spapr_dma_container *c, uint64_t va,
+		      uint64_t len)
+{
+	int rc = undo_push(l, (struct undo){ .kind = U_REGISTER, .c = c, .va = va, .len = len });
+
+	return rc ? rc : undo_settle(l, k_unregister(c, va, len));
+}
+
+int undo_k_map(struct undo_log *l, struct spapr_dma_container *c, uint64_t va, uint64_t iova,
+	       uint64_t len, unsigned int prot)
+{
+	int rc = undo_push(l, (struct undo){ .kind = U_UNMAP, .c = c, .iova = iova, .len = len });
+
+	return rc ? rc : undo_settle(l, k_map(c, va, iova, len, prot));
+}
+
+int undo_k_unmap(struct undo_log *l, struct spapr_dma_container *c, uint64_t va, uint64_t iova,
+		 uint64_t len, unsigned int prot)
+{
+	int rc = undo_push(l, (struct undo){ .kind = U_MAP, .c = c, .va = va, .iova = iova,
+					     .len = len, .prot = prot });
+
+	return rc ? rc : undo_settle(l, k_unmap(c, iova, len));
+}
+
+int undo_k_create(struct undo_log *l, struct spapr_dma_container *c, unsigned int shift,
+		  uint64_t size, unsigned int levels, uint64_t *start)
+{
+	int rc = undo_push(l, (struct undo){ .kind = U_REMOVE, .c = c });
+
+	if (!rc && !(rc = undo_settle(l, k_create(c, shift, size, levels, start))))
+		l->u[l->n - 1].iova = *start;
+	return rc;
+}
+
+int undo_k_set_container(struct undo_log *l, struct spapr_dma_container *c, int group)
+{
+	int rc = undo_push(l, (struct undo){ .kind = U_UNSET, .c = c, .handle = group });
+
+	if (rc)
+		return rc;
+	rc = c->be->ops->group_set_container(c->be, group, c->handle);
+	return undo_settle(l, count(c, SPAPR_DMA_OP_SET_CONTAINER, rc));
+}
+
+int undo_iova_get(struct undo_log *l, struct spapr_dma_container *c, uint64_t len,
+		  uint64_t align, uint64_t *iova)
+{
+	int rc = undo_push(l, (struct undo){ .kind = U_IOVA_PUT, .c = c, .len = len });
+
+	if (!rc && !(rc = undo_settle(l, dma_iova_get(&c->alloc, len, align, iova))))
+		l->u[l->n - 1].iova = *iova;
+	return rc;
+}
+
+int undo_opened(struct undo_log *l, struct spapr_dma_container *c, int handle)
+{
+	int rc = undo_push(l, (struct undo){ .kind = U_CLOSE, .c = c, .handle = handle });
+
+	if (rc)
+		count(c, SPAPR_DMA_OP_CLOSE, c->be->ops->close(c->be, handle));
+	return rc;
+}
+
+int undo_window(struct undo_log *l, struct spapr_dma_container *c, uint64_t start)
+{
+	return undo_push(l, (struct undo){ .kind = U_REMOVE, .c = c, .iova = start });
 }
 
 static int undo_one(struct undo *u)
