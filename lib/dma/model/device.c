@@ -72,7 +72,7 @@ int model_eeh_pe_op(struct spapr_model *m, struct model_group *g,
 		return -ENODEV;	/* eeh_iommu_group_to_pe() == NULL */
 	if (!op)
 		return -EFAULT;
-	if (op->argsz < 12 || op->flags)
+	if (op->argsz < offsetofend(struct vfio_eeh_pe_op, op) || op->flags)
 		return -EINVAL;
 	switch (op->op) {
 	case VFIO_EEH_PE_DISABLE:
@@ -98,8 +98,7 @@ int model_eeh_pe_op(struct spapr_model *m, struct model_group *g,
 		pe_thaw(pe);
 		return 0;
 	case VFIO_EEH_PE_INJECT_ERR:
-		if (op->argsz < offsetof(struct vfio_eeh_pe_op, err.mask) +
-				sizeof(op->err.mask))	/* offsetofend(err.mask) */
+		if (op->argsz < offsetofend(struct vfio_eeh_pe_op, err.mask))
 			return -EINVAL;
 		model_pe_freeze(pe);
 		return 0;

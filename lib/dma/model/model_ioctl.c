@@ -43,7 +43,8 @@ int model_do_set_iommu(struct spapr_model *m, int h, uint32_t type)
 	return rc ? rc : model_set_iommu(m, c, type);
 }
 
-/* §3.3; offsetofend(dma32_window_size) = 16, offsetofend(ddw) = 32. */
+/* §3.3; VST tce_iommu_ioctl(VFIO_IOMMU_SPAPR_TCE_GET_INFO): the minimum
+ * argsz ends at dma32_window_size (16); ddw is written when argsz covers it. */
 int model_do_get_info(struct spapr_model *m, int h,
 		       struct vfio_iommu_spapr_tce_info *info)
 {
@@ -58,14 +59,14 @@ int model_do_get_info(struct spapr_model *m, int h,
 		return -ENXIO;
 	if (!info)
 		return -EFAULT;
-	if (info->argsz < 16)
+	if (info->argsz < offsetofend(struct vfio_iommu_spapr_tce_info, dma32_window_size))
 		return -EINVAL;
 	g = c->groups[0];
 	maxw = model_max_windows(m, g);
 	info->dma32_window_start = g->p.dma32_start;
 	info->dma32_window_size = g->p.dma32_size;
 	info->flags = (maxw && c->v2) ? VFIO_IOMMU_SPAPR_INFO_DDW : 0;
-	if (info->argsz >= 32) {
+	if (info->argsz >= offsetofend(struct vfio_iommu_spapr_tce_info, ddw)) {
 		memset(&info->ddw, 0, sizeof(info->ddw));
 		if (maxw && c->v2) {
 			info->ddw.pgsizes = g->p.pgsizes;
@@ -181,7 +182,8 @@ int model_do_register(struct spapr_model *m, int h,
 		return rc;
 	if (!reg)
 		return -EFAULT;
-	if (reg->argsz < 24 || reg->flags)
+	if (reg->argsz < offsetofend(struct vfio_iommu_spapr_register_memory, size) ||
+	    reg->flags)
 		return -EINVAL;
 	return (int)register_pages(m, c, reg->vaddr, reg->size);
 }
@@ -232,7 +234,8 @@ int model_do_unregister(struct spapr_model *m, int h,
 		return -EPERM;
 	if (!reg)
 		return -EFAULT;
-	if (reg->argsz < 24 || reg->flags)
+	if (reg->argsz < offsetofend(struct vfio_iommu_spapr_register_memory, size) ||
+	    reg->flags)
 		return -EINVAL;
 	return unregister_pages(m, c, reg->vaddr, reg->size);
 }
@@ -254,7 +257,8 @@ int model_do_tce_create(struct spapr_model *m, int h,
 		return -ENXIO;
 	if (!cr)
 		return -EFAULT;
-	if (cr->argsz < 40 || cr->flags)
+	if (cr->argsz < offsetofend(struct vfio_iommu_spapr_tce_create, start_addr) ||
+	    cr->flags)
 		return -EINVAL;
 	rc = model_create_default_window(m, c);
 	if (!rc)
@@ -281,7 +285,8 @@ int model_do_tce_remove(struct spapr_model *m, int h,
 		return -ENXIO;
 	if (!rm)
 		return -EFAULT;
-	if (rm->argsz < 16 || rm->flags)
+	if (rm->argsz < offsetofend(struct vfio_iommu_spapr_tce_remove, start_addr) ||
+	    rm->flags)
 		return -EINVAL;
 	if (c->def_window_pending && !rm->start_addr) {
 		c->def_window_pending = false;	/* nothing was allocated */
@@ -310,7 +315,7 @@ int model_do_map(struct spapr_model *m, int h, struct vfio_iommu_type1_dma_map *
 		return -EPERM;
 	if (!p)
 		return -EFAULT;
-	if (p->argsz < 32 ||
+	if (p->argsz < offsetofend(struct vfio_iommu_type1_dma_map, size) ||
 	    (p->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
 		return -EINVAL;
 	if ((rc = model_create_default_window(m, c)))
@@ -345,7 +350,7 @@ int model_do_unmap(struct spapr_model *m, int h,
 		return -EPERM;
 	if (!p)
 		return -EFAULT;
-	if (p->argsz < 24 || p->flags)
+	if (p->argsz < offsetofend(struct vfio_iommu_type1_dma_unmap, size) || p->flags)
 		return -EINVAL;
 	if ((rc = model_create_default_window(m, c)))
 		return rc;

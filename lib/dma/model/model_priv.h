@@ -20,6 +20,13 @@
 #define MODEL_SLOTS 2		/* IOMMU_TABLE_GROUP_MAX_TABLES (AIO) */
 #define MODEL_PA_BASE UINT64_C(0x100000000000) /* so that PA != VA */
 
+/* The size of TYPE up to and including MEMBER. The kernel's ioctls take
+ * their minimum argsz this way (include/linux/stddef.h offsetofend; e.g.
+ * tce_iommu_ioctl in drivers/vfio/vfio_iommu_spapr_tce.c), so a field
+ * added at the end of a uapi struct does not raise the minimum. */
+#define offsetofend(TYPE, MEMBER) \
+	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
+
 /* A VMA of an mm (declared by spapr_model_mm_map). It lives on while a
  * registered region pins it, even after spapr_model_mm_unmap(). */
 struct model_vma {
