@@ -198,7 +198,29 @@ static bool region_overlaps(struct spapr_model *m, struct model_mm *mm,
 	return false;
 }
 
-/* mm_iommu_new() / mm_iommu_do_alloc(): charge, pin, overlap, link. */
+/*
+ * API mm_iommu_do_alloc() allocates the per-page hpas array,
+ * vzalloc(array_size(entries, 8)), after charging locked_vm and before
+ * pinning anything. vmalloc refuses a size of 0 and one of more pages than
+ * totalram_pages() (mm/vmalloc.c __vmalloc_node_range; array_size()
+ * saturates on overflow): REGISTER of a range far larger than the host's
+ * RAM is -ENOMEM, whatever is mapped there. The profile's ram_size stands
+ * for totalram.
+ */
+static bool hpas_alloc_fails(const struct spapr_model *m, uint64_t entries)
+{
+	const unsigned int shift = model_sys_shift(m);
+	uint64_t bytes, pages;
+
+	if (!entries || entries > UINT64_MAX / 8)
+		return true;
+	bytes = entries * 8;
+	pages = (bytes >> shift) + ((bytes & (model_sys_page(m) - 1)) != 0);
+	return pages > (m->prof.ram_size >> shift);
+}
+
+/* mm_iommu_new() / mm_iommu_do_alloc(): charge, hpas array, pin, overlap,
+ * link. */
 long model_region_new(struct spapr_model *m, struct model_mm *mm, uint64_t ua,
 		       uint64_t entries, struct model_region **out)
 {
@@ -207,9 +229,9 @@ long model_region_new(struct spapr_model *m, struct model_mm *mm, uint64_t ua,
 
 	if (rc)
 		return rc;
-	/* vzalloc(0) of the hpas array fails: size 0 is -ENOMEM (code
-	 * reading of API mm_iommu_do_alloc; spec §3.5 step 3 "unverified"). */
-	r = entries ? calloc(1, sizeof(*r)) : NULL;
+	/* vzalloc(0) fails too: size 0 is -ENOMEM (code reading; spec §3.5
+	 * step 3 "unverified"). */
+	r = hpas_alloc_fails(m, entries) ? NULL : calloc(1, sizeof(*r));
 	if (!r) {
 		model_account(m, mm, entries, false);
 		return -ENOMEM;

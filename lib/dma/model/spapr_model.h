@@ -108,7 +108,7 @@ struct spapr_model_profile {
 	/* Table geometry limits (spec §5.2). */
 	uint64_t max_level_chunk;	/**< bytes per level allocation: 16 MiB */
 	unsigned int bus_addr_bits;	/**< PowerNV 55-bit rule; 0 = no such rule */
-	uint64_t ram_size;		/**< host RAM, for the pre-4.17 window <= RAM rule */
+	uint64_t ram_size;		/**< host RAM the kernel manages (totalram): REGISTER's per-page array must fit (vzalloc); pre-4.17 window <= RAM rule */
 
 	/* Kernel-version knobs (spec §11). */
 	bool window_le_ram;		/**< pre-4.17: windows larger than RAM rejected */
