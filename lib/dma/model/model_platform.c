@@ -147,7 +147,9 @@ struct model_table *model_pseries_table(struct spapr_model *m,
 					 int *err)
 {
 	uint64_t entries = wsize >> shift;
-	unsigned int ebits = 63u - (unsigned int)__builtin_clzll(entries);
+	/* 0 entries: the kernel's restore of a default window smaller than
+	 * one 4K page (it_size 0); such a window holds no TCE. */
+	unsigned int ebits = entries > 1 ? 63u - (unsigned int)__builtin_clzll(entries) : 0;
 	unsigned int bits = ebits < 12 ? ebits : 12;
 	unsigned int levels = bits ? (ebits + bits - 1) / bits : 1;
 	struct tce_table *t;
@@ -225,8 +227,20 @@ static int pseries_create(struct spapr_model *m, struct model_group *g, int num,
 		return pseries_fail(m, g, -EINVAL);
 	if ((rc = model_rtas(m)))	/* ibm,query-pe-dma-window */
 		return pseries_fail(m, g, rc);
+	/* "retry with smaller window size": the kernel compares the block
+	 * with 1ULL << (window_shift - page_shift). For a window smaller than
+	 * one IOMMU page that count is negative (undefined behaviour); the 6.12
+	 * build refuses it here too, before the hypervisor is asked, so the PE
+	 * is not poisoned. */
+	if (wsize < (UINT64_C(1) << shift)) {
+		model_diag(m, "CREATE window 0x%" PRIx64 " smaller than its IOMMU "
+			   "page (shift %u): the kernel's largest-block check "
+			   "shifts by a negative count; refused with -EINVAL",
+			   wsize, shift);
+		return -EINVAL;
+	}
 	if (m->prof.largest_available_block < (wsize >> shift))
-		return -EINVAL;	/* "retry with smaller window size" */
+		return -EINVAL;
 	/* ibm,create-pe-dma-window fails without a free window; on a
 	 * single-window PE (SR-IOV VF) the default window takes it (C-BATRA);
 	 * and for a DDW above the hypervisor's real maximum, which the query

@@ -211,6 +211,20 @@ static void case_register_checks(struct sc_ctx *x)
 	}
 }
 
+/* §3.5 step 5: the region's per-page array (8 bytes a system page,
+ * vzalloc) is allocated before pinning; above the machine's RAM it fails:
+ * -ENOMEM, whatever is mapped there (the arena is 160 MiB). Then a normal
+ * REGISTER still works: the failed ones left no charge behind. */
+static void case_register_beyond_ram(struct sc_ctx *x)
+{
+	WITH_OPEN(VFIO_SPAPR_TCE_v2_IOMMU) {
+		sc_op_register(x, x->c, A(0), UINT64_C(16) << 40, 0, SC_ARGSZ_REG);
+		sc_op_register(x, x->c, A(0), UINT64_C(1) << 62, 0, SC_ARGSZ_REG);
+		sc_op_register(x, x->c, A(0), SC_MiB, 0, SC_ARGSZ_REG);
+		sc_op_unregister(x, x->c, A(0), SC_MiB, 0, SC_ARGSZ_REG);
+	}
+}
+
 /* §3.5 step 3: size 0 is not rejected explicitly (spec: unverified). */
 static void case_register_size_zero(struct sc_ctx *x)
 {
@@ -773,6 +787,26 @@ static void case_create_tiny_window(struct sc_ctx *x)
 	}
 }
 
+/* §3.6 step 6, §6: windows smaller than one IOMMU page. Below 1/8 page
+ * get_table_size() is 0 (-EINVAL before any charge); up to one page the
+ * pseries largest-block check refuses it (a negative shift count in the
+ * kernel source) before the hypervisor is asked, so the PE is not poisoned
+ * and the 1 GiB CREATE after them works. PowerNV: the table-size
+ * arithmetic wraps as in create_tiny_window. */
+static void case_create_below_one_page(struct sc_ctx *x)
+{
+	WITH_OPEN(VFIO_SPAPR_TCE_v2_IOMMU) {
+		sc_op_remove(x, x->c, 0, 0, SC_ARGSZ_REMOVE);
+		sc_op_create(x, x->c, 16, 4096, 1, 0, SC_ARGSZ_CREATE);
+		if (sc_op_create(x, x->c, 16, 32768, 1, 0, SC_ARGSZ_CREATE) == 0)
+			sc_op_remove(x, x->c, x->start, 0, SC_ARGSZ_REMOVE);
+		if (sc_op_create(x, x->c, 24, 8 * SC_MiB, 1, 0, SC_ARGSZ_CREATE) == 0)
+			sc_op_remove(x, x->c, x->start, 0, SC_ARGSZ_REMOVE);
+		if (sc_op_create(x, x->c, 16, SC_GiB, 1, 0, SC_ARGSZ_CREATE) == 0)
+			sc_op_remove(x, x->c, x->start, 0, SC_ARGSZ_REMOVE);
+	}
+}
+
 /* §6: a DDW within the reported block that the hypervisor still refuses
  * (QEMU: ibm,create-pe-dma-window returns -1 for 2^32 4K TCEs): -ENODEV,
  * and the PE is poisoned. PowerNV: above the 16 MiB level chunk, -ENOMEM. */
@@ -806,6 +840,7 @@ const struct sc_case sc_cases[] = {
 	CASE(unregister_unbound, "§3.5 UNREGISTER on an unbound container"),
 	CASE(register_checks, "§3.5 REGISTER/UNREGISTER order and matching"),
 	CASE(register_size_zero, "§3.5 REGISTER of size 0"),
+	CASE(register_beyond_ram, "§3.5.5 REGISTER larger than RAM: -ENOMEM before pinning"),
 	CASE(remove_pending, "§3.7 REMOVE of the pending default window"),
 	CASE(create_after_remove, "§3.6/§5.5 CREATE start after REMOVE(0)"),
 	CASE(create_checks, "§3.6.1/§3.6.4 CREATE argument checks"),
@@ -840,6 +875,7 @@ const struct sc_case sc_cases[] = {
 	BOOT2(create_after_failure, "§6 poisoning after that"),
 	/* third boot (fresh PE) */
 	BOOT3(create_tiny_window, "§5.2 window smaller than one IOMMU page"),
+	BOOT3(create_below_one_page, "§3.6.6/§6 windows below one IOMMU page: -EINVAL, no poison"),
 	BOOT3(create_hv_refuses, "§6 hypervisor refuses the DDW: -ENODEV, poison"),
 	BOOT3(create_after_failure, "§6 poisoning after that"),
 	{ NULL, NULL, NULL, SC_EARLY, false },
