@@ -44,6 +44,8 @@
 #include <rte_mempool.h>
 
 #include "rte_bus_spapr.h"
+#include "spapr_dma.h"
+#include "spapr_model.h"
 
 #define MAX_PORTS 8
 #define BURST 32

@@ -37,6 +37,7 @@
 #include "plugin_env.h"
 #include "rte_bus_spapr.h"
 #include "rte_pmd_spapr_model.h"
+#include "spapr_model.h"
 #include "test_util.h"
 
 #define NB_DESC 256

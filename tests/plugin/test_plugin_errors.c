@@ -22,6 +22,7 @@
 
 #include "plugin_env.h"
 #include "rte_bus_spapr.h"
+#include "spapr_model.h"
 #include "test_util.h"
 
 static const char *huge;

@@ -27,6 +27,8 @@
 
 #include "plugin_env.h"
 #include "rte_bus_spapr.h"
+#include "spapr_dma.h"
+#include "spapr_model.h"
 #include "test_util.h"
 
 #define RW (SPAPR_MODEL_DMA_READ | SPAPR_MODEL_DMA_WRITE)

@@ -13,6 +13,14 @@
  * All functions are for the primary process, after rte_eal_init(), from
  * control threads (not thread-safe against each other); rte_spapr_dma_iova()
  * may be called from any thread.
+ *
+ * The plugin exports exactly the functions listed in its version.map: the
+ * rte_spapr_* API below, the read-only lib/dma container accessors declared
+ * in spapr_dma.h (spapr_dma_container_plan, _stats, _window) for the
+ * containers rte_spapr_container() returns, and the host-model functions of
+ * spapr_model.h that act on the model rte_spapr_model() returns (device
+ * DMA, PE state and reset, introspection). Include those headers for them;
+ * this one only declares the types it names.
  */
 #ifndef RTE_BUS_SPAPR_H
 #define RTE_BUS_SPAPR_H
@@ -20,12 +28,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "spapr_dma.h"
-#include "spapr_model.h"
-
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct spapr_model;		/* spapr_model.h */
+struct spapr_dma_container;	/* spapr_dma.h */
 
 /** Set-up state: 0 = set up; -EAGAIN = not yet probed; else -errno of the failure. */
 int rte_spapr_status(void);

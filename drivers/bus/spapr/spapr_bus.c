@@ -324,7 +324,7 @@ int rte_spapr_dma_map(void *va, size_t len, size_t page_size)
 			return -EFAULT;
 		}
 	}
-	rc = spapr_model_declare((uintptr_t)va, len, shift, va);
+	rc = spapr_mem_model_declare((uintptr_t)va, len, shift, va);
 	if (rc) {
 		free(r);
 		return rc;
@@ -337,7 +337,7 @@ int rte_spapr_dma_map(void *va, size_t len, size_t page_size)
 
 		spapr_dma_error_format(&e, why, sizeof(why));
 		SPAPR_LOG(ERR, "rte_spapr_dma_map(%p, %zu): %s\n", va, len, why);
-		spapr_model_undeclare((uintptr_t)va, len, shift);
+		spapr_mem_model_undeclare((uintptr_t)va, len, shift);
 		return rc;
 	}
 	spapr.mem_bytes += len;
@@ -362,7 +362,7 @@ int rte_spapr_dma_unmap(void *va, size_t len)
 		for (unsigned int s = 30; s >= p->system_page_shift; s--) {
 			if ((((uintptr_t)va | len) & ((1ull << s) - 1)) == 0 &&
 			    spapr_model_mm_unmap(spapr.model, 0, (uintptr_t)va, 1ull << s) == 0) {
-				spapr_model_undeclare((uintptr_t)va + (1ull << s), len - (1ull << s), s);
+				spapr_mem_model_undeclare((uintptr_t)va + (1ull << s), len - (1ull << s), s);
 				break;
 			}
 		}

@@ -57,7 +57,7 @@ static unsigned int vma_flags(uint64_t pgsz)
 	return pgsz > system_page_size() ? SPAPR_MODEL_VMA_HUGETLB : 0;
 }
 
-void spapr_model_undeclare(uint64_t va, uint64_t len, unsigned int shift)
+void spapr_mem_model_undeclare(uint64_t va, uint64_t len, unsigned int shift)
 {
 	if (spapr.model == NULL)
 		return;
@@ -70,7 +70,7 @@ void spapr_model_undeclare(uint64_t va, uint64_t len, unsigned int shift)
  * page so that any later free of whole pages unmaps exactly what was
  * declared. @host is the real memory, so device DMA moves real bytes.
  */
-int spapr_model_declare(uint64_t va, uint64_t len, unsigned int shift, void *host)
+int spapr_mem_model_declare(uint64_t va, uint64_t len, unsigned int shift, void *host)
 {
 	uint64_t pg = 1ull << shift, off;
 	int rc = 0;
@@ -84,7 +84,7 @@ int spapr_model_declare(uint64_t va, uint64_t len, unsigned int shift, void *hos
 			break;
 	}
 	if (rc)
-		spapr_model_undeclare(va, off, shift);
+		spapr_mem_model_undeclare(va, off, shift);
 	return rc;
 }
 
@@ -174,13 +174,13 @@ static int collect_walk(const struct rte_memseg_list *msl, const struct rte_mems
 static void undeclare_regions(const struct spapr_dma_mem_region *r, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
-		spapr_model_undeclare(r[i].va, r[i].len, r[i].page_shift);
+		spapr_mem_model_undeclare(r[i].va, r[i].len, r[i].page_shift);
 }
 
 static int declare_regions(const struct spapr_dma_mem_region *r, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		int rc = spapr_model_declare(r[i].va, r[i].len, r[i].page_shift,
+		int rc = spapr_mem_model_declare(r[i].va, r[i].len, r[i].page_shift,
 					     (void *)(uintptr_t)r[i].va);
 		if (rc) {
 			undeclare_regions(r, i);
@@ -447,7 +447,7 @@ static int event_free(const struct rte_memseg_list *msl, uint64_t va, uint64_t l
 			  va, len, why);
 		return rc;
 	}
-	spapr_model_undeclare(va, len, shift_of(msl->page_sz));
+	spapr_mem_model_undeclare(va, len, shift_of(msl->page_sz));
 	spapr.mem_bytes -= len;
 	return 0;
 }

@@ -69,9 +69,9 @@ int spapr_mem_collect(void);
 int spapr_mem_publish_iovas(void);
 int spapr_mem_events_start(void);
 void spapr_mem_events_stop(void);
-int spapr_model_declare(uint64_t va, uint64_t len, unsigned int shift, void *host);
+int spapr_mem_model_declare(uint64_t va, uint64_t len, unsigned int shift, void *host);
 uint64_t spapr_page_pa(const void *va, uint64_t memseg_iova, bool external);
-void spapr_model_undeclare(uint64_t va, uint64_t len, unsigned int shift);
+void spapr_mem_model_undeclare(uint64_t va, uint64_t len, unsigned int shift);
 
 /* spapr_telemetry.c */
 void spapr_telemetry_register(void);

@@ -315,7 +315,7 @@ static int identity_walk(const struct rte_memseg_list *msl, const struct rte_mem
 
 	if (msl->external && !msl->heap)
 		return 0;	/* the user's to map, as with the IOMMU */
-	*rc = spapr_model_declare(va, ms->len, shift, ms->addr);
+	*rc = spapr_mem_model_declare(va, ms->len, shift, ms->addr);
 	if (*rc == 0)
 		*rc = spapr_model_mm_va_to_pa(spapr.model, 0, va, &pa);
 	if (*rc)

@@ -17,6 +17,7 @@
 #include <bus_vdev_driver.h>
 
 #include "rte_bus_spapr.h"
+#include "spapr_model.h"
 #include "rte_pmd_spapr_model.h"
 #include "smn.h"
 
