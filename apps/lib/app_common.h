@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * app_common.h - small helpers shared by spapr-demo and spapr-bench: size
- * parsing/printing, the engine's platform of a model profile (from its backend),
- * DPDK-like memory layouts declared to the model.
+ * app_common.h - small helpers shared by spapr-demo, spapr-bench and
+ * tests/dma: size parsing/printing, the engine's platform of a model profile
+ * (from its backend), DPDK-like memory layouts declared to the model.
  */
 #ifndef APP_COMMON_H
 #define APP_COMMON_H
