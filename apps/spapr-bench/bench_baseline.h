@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_baseline.h - DPDK 22.11's sPAPR mapping algorithm, reproduced on a
- * backend for comparison (lib/eal/linux/eal_vfio.c @ v22.11.11, as described
- * in ../shared/research/dpdk-spapr-anchors.md §1.1): REMOVE the default
+ * backend for comparison (lib/eal/linux/eal_vfio.c @ v22.11.11,
+ * vfio_spapr_dma_map() and vfio_spapr_create_dma_window()): REMOVE the default
  * window, CREATE a window of the next power of two above the highest
  * address with the hugepage size as TCE, retrying levels 1..n, refuse any
  * start other than 0, then REGISTER + MAP every memseg (hugepage) with

@@ -6,7 +6,7 @@
  * The plan is spapr_dma_plan_make() itself (the engine's pure planner) on the
  * GET_INFO of the first group that answered, so it is exactly what the
  * plugin would do with that memory. The doctor's rules cite the kernel fact
- * behind them (spec §N = ../shared/spec/spapr-tce-kernel-model.md).
+ * behind them (spec §N = doc/kernel-model.md).
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -5,7 +5,7 @@
  *
  * The engine is independent of DPDK. It talks to the kernel only through a
  * struct spapr_backend (real VFIO or the host model) and follows the kernel
- * facts of ../shared/spec/spapr-tce-kernel-model.md ("the spec", §N).
+ * facts of doc/kernel-model.md ("the spec", §N).
  *
  * Two layers:
  *

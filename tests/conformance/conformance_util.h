@@ -3,7 +3,7 @@
  * conformance_util.h - shared helpers of the black-box conformance suite.
  *
  * The conformance tests check the host model against the spec
- * (/work/shared/spec/spapr-tce-kernel-model.md, sections cited as §N) and,
+ * (doc/kernel-model.md, sections cited as §N) and,
  * where the spec and the kernel disagree, against the kernel source (cited
  * by file/function). They talk to the model ONLY through the backend ops
  * (spapr_model_backend()) for ioctls, and through the model's public
@@ -84,7 +84,7 @@
  * iommu_tce_check_ioba(...) and a second term: a failing check evaluates to
  * 1, and tce_iommu_ioctl() (drivers/vfio/vfio_iommu_spapr_tce.c,
  * VFIO_IOMMU_MAP_DMA / VFIO_IOMMU_UNMAP_DMA: "if (ret) return ret;")
- * returns that 1 to userspace. The kernel wins over the spec (team brief).
+ * returns that 1 to userspace. The kernel wins over the spec (§12.1).
  */
 #define CF_IOBA_CHECK_RET 1
 

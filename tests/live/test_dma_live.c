@@ -199,7 +199,7 @@ static void window_info(struct live_case *cs, const struct spapr_dma_container *
 
 /* The window start the engine reports is the one CREATE returned, and the
  * one the platform gives (observed: PowerNV 0 after the default window is
- * removed, pseries 1<<59 - shared/research/qemu-power-testbed.md). */
+ * removed, pseries 1<<59: doc/kernel-model.md §5.5, §12.3). */
 static void check_window_start(struct live_case *cs, const struct spapr_dma_container *c)
 {
 	uint64_t start;

@@ -8,7 +8,7 @@
  *   - the vfio backend (lib/dma/vfio): plain ioctls on real file descriptors
  *     of /dev/vfio/vfio and /dev/vfio/<group>;
  *   - the host model (lib/dma/model): an in-process model of a POWER host's
- *     sPAPR TCE IOMMU that follows ../shared/spec/spapr-tce-kernel-model.md.
+ *     sPAPR TCE IOMMU that follows doc/kernel-model.md.
  *
  * The operations mirror the kernel's ioctls one to one and take the kernel's
  * own UAPI structures from <linux/vfio.h> (they are defined on every

@@ -17,9 +17,11 @@
  *   GRP  drivers/vfio/group.c                   API  arch/powerpc/mm/book3s64/iommu_api.c
  *   KIO  arch/powerpc/kernel/iommu.c            IODA arch/powerpc/platforms/powernv/pci-ioda.c
  *   IODATCE .../powernv/pci-ioda-tce.c          PSER arch/powerpc/platforms/pseries/iommu.c
+ *   AIO  arch/powerpc/include/asm/iommu.h
+ * Every key (TCEH, PNVH, ML-CLEAR, ...) is listed in doc/kernel-model.md §0.
  *
  * Where the kernel source disagrees with the spec, the model follows the
- * kernel (each place has a comment):
+ * kernel (each place has a comment; doc/kernel-model.md §12.10):
  *   - MAP/UNMAP with a misaligned iova return 1, not -EINVAL (the param-check
  *     macros of AIO are "a || b");
  *   - REGISTER whose pinning stops after k > 0 pages returns k (gup's

@@ -4,8 +4,8 @@
  * and profile files of "key = value" lines (config/profiles/README.md).
  *
  * Values come from spec §5.4-§5.6, §6 and §9, corrected by what a real
- * 6.12 kernel reported under QEMU (research/qemu-power-testbed.md, "GET_INFO"
- * table), which wins where the two disagree. Each built-in's description
+ * 6.12 kernel reported under QEMU (GET_INFO: doc/kernel-model.md §12.9),
+ * which wins where the two disagree. Each built-in's description
  * says which of its values were observed and which are unverified.
  */
 #include <ctype.h>
@@ -34,7 +34,7 @@
 #define PGS_1G UINT64_C(0x40000000)
 
 /* PowerNV: "TVE #1 is selected by PCI address bit 59" (spec §5.5); pseries
- * DDWs started there in every observed run (testbed "Behaviour seen"). */
+ * DDWs started there in every observed run (§12.3). */
 #define BIT59 (UINT64_C(1) << 59)
 
 /* ---------------------------------------------------------------------- */

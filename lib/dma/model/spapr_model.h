@@ -4,9 +4,9 @@
  *
  * The model behaves like the Linux kernel's drivers/vfio/vfio_iommu_spapr_tce.c
  * together with the platform code under arch/powerpc (PowerNV IODA2/PHB3/PHB4,
- * pseries DDW), as described by ../shared/spec/spapr-tce-kernel-model.md
+ * pseries DDW), as described by doc/kernel-model.md
  * ("the spec", sections cited as §N) and corrected by what a real 6.12 kernel
- * did under QEMU (../shared/research/qemu-power-testbed.md). Where the two
+ * did under QEMU (doc/kernel-model.md §12, doc/testbed.md). Where the two
  * disagree, the observed kernel wins.
  *
  * It is reached two ways:
