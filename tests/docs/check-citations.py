@@ -13,7 +13,8 @@ Rules (doc/kernel-model.md explains the citation forms):
     "<mark>10.7-8", "<mark>5.4-<mark>5.6" and "step 9-11" check both ends.
   * "trap N" and "trap 10.N" without a mark cite item 10.N.
   * Test programs named test_s<N>_<M>_*.c name section N.M.
-  * No file may mention the old out-of-tree location of the kernel document.
+  * No file may point to the old out-of-tree kernel document or research
+    notes (a clone has neither).
 Usage: check-citations.py [SOURCE_ROOT] [--self-test]
 Exit 0 when everything resolves, 1 otherwise (each failure is printed).
 """
@@ -24,7 +25,8 @@ import sys
 
 MARK = "\u00a7"
 KERNEL_DOC = "doc/kernel-model.md"
-FORBIDDEN = "shared" + "/spec"          # split so this file does not match itself
+# The old out-of-tree notes; split so this file does not match itself.
+FORBIDDEN = ("shared" + "/spec", "shared" + "/research")
 TEXT_EXT = {".c", ".h", ".md", ".build", ".sh", ".py", ".txt", ".conf", ".ini",
             ".options", ".1", ".in", ".cfg", ".yml", ".yaml", ""}
 NUM = r"\d+(?:\.\d+)*"
@@ -132,9 +134,9 @@ class Checker:
 
     def check_line(self, rel, lineno, line):
         where = f"{rel}:{lineno}"
-        if FORBIDDEN in line:
-            self.fail(where, "refers to the out-of-tree kernel document; "
-                      f"cite {KERNEL_DOC} instead")
+        if any(f in line for f in FORBIDDEN):
+            self.fail(where, "refers to an out-of-tree document; "
+                      f"cite {KERNEL_DOC} or another in-repo document instead")
         for m in CITE_RE.finditer(line):
             self.files_with_citations.add(rel)
             self.kinds["mark"] += 1
@@ -190,7 +192,7 @@ def self_test():
             "§3, §10", "trap 7", "§N and §10.N are placeholders"]
     bad = ["§3.7", "§3.6 step 9", "§10.7-9", "trap 9", "§11",
            "[guide.md](guide.md) §3", "../elsewhere/notes.md §1.1",
-           "see " + FORBIDDEN + "/x.md"]
+           "see " + FORBIDDEN[0] + "/x.md", "see " + FORBIDDEN[1] + "/y.md"]
     ok = True
     for line in good + bad:
         c = Checker("/nonexistent")

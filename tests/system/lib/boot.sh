@@ -3,7 +3,7 @@
 # tests/system/lib/boot.sh - boot one QEMU machine, collect its results and
 # compare them with the model (sourced by run).
 #
-# Command lines follow shared/research/qemu-power-testbed.md: -M powernv9
+# Command-line facts seen on QEMU 7.2 (doc/testbed.md): -M powernv9
 # keeps its default PHBs (pcie.0..5; -nodefaults would remove them), the NIC
 # sits on pcie.0 and shows up as 0000:01:00.0; on pseries the NIC is on the
 # default PHB as 0000:00:00.0. Both use the hvc0 console.

@@ -5,7 +5,7 @@
 # Sourced by tests/system/run. Everything here comes from Debian's archive
 # through apt, using the mirror the machine is already configured with
 # (/etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list).
-# Facts behind the package choices: shared/research/qemu-power-testbed.md.
+# Facts behind the package choices: doc/testbed.md ("Design").
 
 # Host packages (amd64) and guest packages (ppc64el).
 HOST_PKGS=(qemu-system-ppc gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
