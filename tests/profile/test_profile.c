@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "spapr_model.h"
@@ -329,6 +330,10 @@ static void expect_load_error(const char *text, int line, const char *starts,
 	snprintf(want, sizeof(want), "%s:%d: %s", tmp_path("bad.conf"), line, starts);
 	T_CHECK(strncmp(err, want, strlen(want)) == 0);
 	T_CHECK(strstr(err, has) != NULL);
+	/* The file's content is never quoted (it may be any file). */
+	T_CHECK(strstr(err, "bogus") == NULL && strstr(err, "sometimes") == NULL &&
+		strstr(err, "8G") == NULL && strstr(err, "powernv11") == NULL &&
+		strstr(err, "words") == NULL);
 	if (strncmp(err, want, strlen(want)) != 0 || strstr(err, has) == NULL)
 		fprintf(stderr, "  got: %s\n  want: %s ... %s\n", err, want, has);
 }
@@ -336,17 +341,17 @@ static void expect_load_error(const char *text, int line, const char *starts,
 static void test_load_errors(void)
 {
 	expect_load_error("base = powernv9\n# comment\nbogus_key = 1\n", 3,
-			  "key 'bogus_key': unknown key", "accepted: name, description");
+			  "unknown key; accepted: name, description", "");
 	expect_load_error("base = powernv9\n\n  eeh_enabled = sometimes  \n", 3,
-			  "key 'eeh_enabled': bad value 'sometimes'", "yes, no");
+			  "key 'eeh_enabled': bad value; accepted:", "yes, no");
 	expect_load_error("base = pseries-kvm\ndma32_size = 8G\n", 2,
-			  "key 'dma32_size': out-of-range value '8G'", "accepted:");
+			  "key 'dma32_size': out-of-range value; accepted:", "");
 	expect_load_error("memlock = 1M\nbase = powernv9\n", 2,
 			  "key 'base': must be the first", "built-in");
 	expect_load_error("base = powernv11\n", 1,
-			  "key 'base': unknown profile 'powernv11'", "powernv9, powernv10");
+			  "key 'base': unknown profile; accepted:", "powernv9, powernv10");
 	expect_load_error("base = powernv9\njust some words\n", 2,
-			  "expected 'key = value'", "just some words");
+			  "expected 'key = value'", "");
 	expect_load_error("base = powernv9\npgsizes = 4K,3K\n", 2,
 			  "key 'pgsizes'", "accepted:");
 	/* Without a base the file must give the table group itself. */
@@ -404,6 +409,64 @@ static void test_resolve(void)
 	T_ERR(spapr_model_profile_load(tmp_path("missing.conf"), &p, err, sizeof(err)),
 	      -ENOENT);
 	T_CHECK(strstr(err, "missing.conf: cannot open") != NULL);
+}
+
+/* A profile path may name any file: only a regular file up to the size
+ * limit is read, and the error never shows what the file says. alarm()
+ * turns a blocking open or read (a FIFO) into a failure of this test. */
+static void expect_refused(const char *path, int rc, const char *has)
+{
+	struct spapr_model_profile p;
+	char err[1024] = "";
+
+	memset(&p, 0x5a, sizeof(p));
+	alarm(10);
+	T_ERR(spapr_model_profile_resolve(path, &p, err, sizeof(err)), rc);
+	alarm(0);
+	T_EQ(p.groups, 0x5a5a5a5a);
+	T_CHECK(strstr(err, path) != NULL);
+	T_CHECK(strstr(err, has) != NULL);
+	T_CHECK(strstr(err, "SECRET") == NULL);
+	if (strstr(err, has) == NULL || strstr(err, "SECRET") != NULL)
+		fprintf(stderr, "  got: %s\n  want: ... %s\n", err, has);
+}
+
+static void test_untrusted_files(void)
+{
+	char *big = malloc(SPAPR_MODEL_PROFILE_MAX_BYTES + 2);
+
+	T_CHECK(big != NULL);
+	if (big == NULL)
+		return;
+	T_ERR(mkfifo(tmp_path("fifo.conf"), 0600), 0);
+	expect_refused(tmp_path("fifo.conf"), -EINVAL, "not a regular file");
+	expect_refused("/dev/zero", -EINVAL, "not a regular file");
+	expect_refused("/dev/null", -EINVAL, "not a regular file");
+	expect_refused(tmp_path(""), -EINVAL, "not a regular file");	/* a directory */
+	/* One byte over the limit, in lines that would all parse. */
+	memset(big, '\n', SPAPR_MODEL_PROFILE_MAX_BYTES + 1);
+	big[SPAPR_MODEL_PROFILE_MAX_BYTES + 1] = '\0';
+	write_file(tmp_path("big.conf"), big);
+	expect_refused(tmp_path("big.conf"), -EFBIG, "larger than a profile can be");
+	big[SPAPR_MODEL_PROFILE_MAX_BYTES] = '\0';
+	memcpy(big, "pgsizes = 4K", 12);
+	write_file(tmp_path("big.conf"), big);
+	{
+		struct spapr_model_profile p;
+		char err[1024] = "";
+
+		T_ERR(spapr_model_profile_load(tmp_path("big.conf"), &p, err, sizeof(err)), 0);
+	}
+	free(big);
+	/* Like /etc/shadow: the first line is not "key = value". */
+	write_file(tmp_path("shadow"), "root:SECRET:19000:0:99999:7:::\n");
+	expect_refused(tmp_path("shadow"), -EINVAL, ":1: expected 'key = value'");
+	write_file(tmp_path("shadow"), "SECRET = x\n");
+	expect_refused(tmp_path("shadow"), -EINVAL, ":1: unknown key");
+	write_file(tmp_path("shadow"), "base = powernv9\nram_size = SECRET\n");
+	expect_refused(tmp_path("shadow"), -EINVAL, ":2: key 'ram_size': bad value");
+	write_file(tmp_path("shadow"), "base = SECRET\n");
+	expect_refused(tmp_path("shadow"), -EINVAL, ":1: key 'base': unknown profile");
 }
 
 static void test_format_truncation(void)
@@ -464,10 +527,12 @@ int main(int argc, char **argv)
 	T_RUN(test_load_errors);
 	T_RUN(test_load_base_and_comments);
 	T_RUN(test_resolve);
+	T_RUN(test_untrusted_files);
 	T_RUN(test_format_truncation);
 	ret = t_finish();
 	/* Remove what the tests wrote. */
-	for (const char *f = "rt.conf\0bad.conf\0small-memlock.conf\0named.conf\0r.conf\0";
+	for (const char *f = "rt.conf\0bad.conf\0small-memlock.conf\0named.conf\0r.conf\0"
+			     "fifo.conf\0big.conf\0shadow\0";
 	     *f; f += strlen(f) + 1)
 		unlink(tmp_path(f));
 	rmdir(tmp_dir);

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "spapr_model.h"
 
@@ -371,19 +374,26 @@ static void key_error(char *err, size_t errlen, const char *key,
 			 accepted);
 }
 
-static void unknown_key_error(char *err, size_t errlen, const char *key)
+/* "name, description, ..." into @list. */
+static void key_list(char *list, size_t len)
 {
-	char list[1024];
 	size_t used = 0;
 
 	list[0] = '\0';
-	for (size_t i = 0; i < NKEYS && used < sizeof(list); i++) {
-		int n = snprintf(list + used, sizeof(list) - used, "%s%s",
+	for (size_t i = 0; i < NKEYS && used < len; i++) {
+		int n = snprintf(list + used, len - used, "%s%s",
 				 i ? ", " : "", keys[i].name);
 		if (n < 0)
 			break;
 		used += (size_t)n;
 	}
+}
+
+static void unknown_key_error(char *err, size_t errlen, const char *key)
+{
+	char list[1024];
+
+	key_list(list, sizeof(list));
 	key_error(err, errlen, key, "unknown key", list);
 }
 
@@ -598,6 +608,21 @@ static int set_value(struct spapr_model_profile *p, const struct key *k,
 	}
 }
 
+/* Why @value of key @k was refused; @value is quoted only when given (a
+ * caller's own argument, never a file's content). */
+static void value_error(char *err, size_t errlen, const struct key *k, int ret,
+			const char *value)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s value%s%.80s%s",
+		 ret == -ERANGE ? "out-of-range" :
+		 ret == -EDOM ? "not a power of two," : "bad",
+		 value ? " '" : "", value ? value : "", value ? "'" : "");
+	key_error(err, errlen, k->name, what,
+		  k->kind == K_BOOL ? BOOL_ACCEPTED : k->accepted);
+}
+
 int spapr_model_profile_set(struct spapr_model_profile *p, const char *key,
 			    const char *value, char *err, size_t errlen)
 {
@@ -614,15 +639,7 @@ int spapr_model_profile_set(struct spapr_model_profile *p, const char *key,
 	ret = set_value(p, k, value);
 	if (ret == 0)
 		return 0;
-	{
-		char what[160];
-
-		snprintf(what, sizeof(what), "%s value '%.80s'",
-			 ret == -ERANGE ? "out-of-range" :
-			 ret == -EDOM ? "not a power of two," : "bad", value);
-		key_error(err, errlen, key, what,
-			  k->kind == K_BOOL ? BOOL_ACCEPTED : k->accepted);
-	}
+	value_error(err, errlen, k, ret, value);
 	return -EINVAL;
 }
 
@@ -851,14 +868,20 @@ static int load_base(struct loader *l, const char *value,
 	if (spapr_model_profile_get(value, out) == 0)
 		return 0;
 	format_names(names, sizeof(names));
-	return load_error(l, "key 'base': unknown profile '%.64s'; accepted: %s",
-			  value, names);
+	return load_error(l, "key 'base': unknown profile; accepted: %s", names);
 }
 
+/*
+ * One line of a file. Errors never quote what the file says (the path may
+ * name any file, e.g. one the user may not read otherwise): only the line
+ * number and, for a known key, its name.
+ */
 static int load_line(struct loader *l, char *line, struct spapr_model_profile *out)
 {
 	char *eq, *key, *value;
+	const struct key *k;
 	char what[1024];
+	int ret;
 
 	strip_comment(line);
 	line = trim(line);
@@ -866,36 +889,108 @@ static int load_line(struct loader *l, char *line, struct spapr_model_profile *o
 		return 0;
 	eq = strchr(line, '=');
 	if (eq == NULL)
-		return load_error(l, "expected 'key = value', got '%.64s'", line);
+		return load_error(l, "expected 'key = value'");
 	*eq = '\0';
 	key = trim(line);
 	value = trim(eq + 1);
 	if (strcmp(key, "base") == 0) {
-		int ret = load_base(l, value, out);
-
+		ret = load_base(l, value, out);
 		l->settings++;
 		return ret;
 	}
 	l->settings++;
-	if (spapr_model_profile_set(out, key, value, what, sizeof(what)))
+	k = find_key(key);
+	if (k == NULL) {
+		key_list(what, sizeof(what));
+		return load_error(l, "unknown key; accepted: %s", what);
+	}
+	ret = set_value(out, k, value);
+	if (ret) {
+		value_error(what, sizeof(what), k, ret, NULL);
 		return load_error(l, "%s", what);
-	if (strcmp(key, "name") == 0)
+	}
+	if (k->off == offsetof(struct spapr_model_profile, name))
 		l->name_set = true;
 	return 0;
 }
 
-static int load_stream(struct loader *l, FILE *f, struct spapr_model_profile *out)
+/* The lines of @text (NUL-terminated, @len bytes). */
+static int load_text(struct loader *l, char *text, size_t len,
+		     struct spapr_model_profile *out)
 {
-	char *line = NULL;
-	size_t cap = 0;
+	char *line = text, *end = text + len;
 	int ret = 0;
 
-	while (ret == 0 && getline(&line, &cap, f) >= 0) {
+	if (memchr(text, '\0', len) != NULL)
+		return load_error(l, "not a text file (NUL byte)");
+	while (ret == 0 && line < end) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+
+		if (nl != NULL)
+			*nl = '\0';
 		l->line++;
 		ret = load_line(l, line, out);
+		line = nl != NULL ? nl + 1 : end;
 	}
-	free(line);
 	return ret;
+}
+
+/*
+ * Read the whole profile file @path into a buffer: regular files only (a
+ * FIFO would block, a device such as /dev/zero never ends), at most
+ * SPAPR_MODEL_PROFILE_MAX_BYTES. O_NONBLOCK keeps open() itself from
+ * waiting on a FIFO. Returns the buffer (free()) or NULL with *err set.
+ */
+static char *read_profile_file(const char *path, size_t *len, int *err,
+			       char *msg, size_t msglen)
+{
+	const size_t cap = SPAPR_MODEL_PROFILE_MAX_BYTES;
+	struct stat st;
+	char *buf = NULL;
+	size_t used = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	const char *why = NULL;
+
+	*err = 0;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		*err = -errno;
+		why = "cannot open";
+	} else if (!S_ISREG(st.st_mode)) {
+		*err = -EINVAL;
+		why = "not a regular file";
+	} else if ((uint64_t)st.st_size > cap || !(buf = malloc(cap + 1))) {
+		*err = buf || (uint64_t)st.st_size > cap ? -EFBIG : -ENOMEM;
+		why = "larger than a profile can be";
+	}
+	while (!*err) {
+		ssize_t n = read(fd, buf + used, cap + 1 - used);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = -errno;
+			why = "cannot read";
+		} else if (n == 0) {
+			break;
+		} else if ((used += (size_t)n) > cap) {
+			*err = -EFBIG;
+			why = "larger than a profile can be";
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (*err) {
+		if (msg && msglen)
+			snprintf(msg, msglen, "%s: %s%s%s; a profile is a regular "
+				 "text file of at most %zu bytes, or a built-in name",
+				 path, why, *err == -EINVAL ? "" : ": ",
+				 *err == -EINVAL ? "" : strerror(-*err), cap);
+		free(buf);
+		return NULL;
+	}
+	buf[used] = '\0';
+	*len = used;
+	return buf;
 }
 
 /* A file without "base" starts from the common defaults, which have no
@@ -914,24 +1009,20 @@ int spapr_model_profile_load(const char *path, struct spapr_model_profile *out,
 {
 	struct loader l = { .path = path, .err = err, .errlen = errlen };
 	struct spapr_model_profile p;
-	FILE *f;
+	size_t len = 0;
+	char *text;
 	int ret;
 
 	if (path == NULL || out == NULL)
 		return -EINVAL;
 	if (err && errlen)
 		err[0] = '\0';
-	f = fopen(path, "re");
-	if (f == NULL) {
-		ret = -errno;
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open: %s", path,
-				 strerror(-ret));
+	text = read_profile_file(path, &len, &ret, err, errlen);
+	if (text == NULL)
 		return ret;
-	}
 	common_defaults(&p);
-	ret = load_stream(&l, f, &p);
-	fclose(f);
+	ret = load_text(&l, text, len, &p);
+	free(text);
 	if (ret == 0)
 		ret = check_complete(&l, &p);
 	if (ret)
@@ -946,17 +1037,16 @@ int spapr_model_profile_resolve(const char *spec, struct spapr_model_profile *ou
 				char *err, size_t errlen)
 {
 	char names[512];
-	FILE *f;
+	struct stat st;
 
 	if (spec == NULL || out == NULL)
 		return -EINVAL;
 	if (spapr_model_profile_get(spec, out) == 0)
 		return 0;
-	f = fopen(spec, "re");
-	if (f != NULL) {
-		fclose(f);
+	/* Anything that exists is the user's file: the loader says what is
+	 * wrong with it (stat does not open, so a FIFO cannot block here). */
+	if (stat(spec, &st) == 0)
 		return spapr_model_profile_load(spec, out, err, errlen);
-	}
 	format_names(names, sizeof(names));
 	if (err && errlen)
 		snprintf(err, errlen,

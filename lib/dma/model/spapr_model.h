@@ -158,10 +158,15 @@ int spapr_model_profile_get(const char *name, struct spapr_model_profile *out);
 int spapr_model_profile_set(struct spapr_model_profile *p, const char *key,
 			    const char *value, char *err, size_t errlen);
 
+/** Largest profile file accepted (the built-in ones are about 1.5 KiB). */
+#define SPAPR_MODEL_PROFILE_MAX_BYTES 65536u
+
 /**
  * Load a profile file: "key = value" lines, '#' comments. A line
- * "base = <built-in name>" (first) starts from that profile. Errors name the
- * file, the line and the key.
+ * "base = <built-in name>" (first) starts from that profile. Only a regular
+ * file of at most SPAPR_MODEL_PROFILE_MAX_BYTES is read (not a FIFO, not a
+ * device). Errors name the file, the line and a known key, and never quote
+ * the file's content.
  */
 int spapr_model_profile_load(const char *path, struct spapr_model_profile *out,
 			     char *err, size_t errlen);
