@@ -100,11 +100,51 @@ static void test_validate(void)
 	T_ERR(spapr_opts_validate(&o, err, sizeof(err)), -EINVAL);
 }
 
+/* The defaults spapr_opts_init() takes from the table parse, and every
+ * key with a value refuses to go without one. */
+static void test_table(void)
+{
+	size_t n;
+	const struct spapr_opts_key *k = spapr_opts_keys(&n);
+	char text[128];
+
+	T_CHECK(n >= 10);
+	for (size_t i = 0; i < n; i++) {
+		if (k[i].def != NULL) {
+			spapr_opts_init(&o);
+			snprintf(text, sizeof(text), "%s=%s", k[i].name, k[i].def);
+			T_EQ(parse(text), 0);
+			T_EQU(o.set, k[i].bit);
+		}
+		if (k[i].syntax != NULL) {
+			snprintf(text, sizeof(text), "key '%s' needs a value", k[i].name);
+			expect_error(k[i].name, text);
+		}
+	}
+	spapr_opts_init(&o);
+	T_EQ(o.groups, 1);
+	T_CHECK(o.iommu);
+	T_CHECK(strcmp(o.profile, "powernv9") == 0);
+	T_EQU(o.set, 0);
+}
+
+/* The unknown-key error names every key of the table. */
+static void test_unknown_key_lists_keys(void)
+{
+	size_t n;
+	const struct spapr_opts_key *k = spapr_opts_keys(&n);
+
+	expect_error("colour=blue", "unknown key 'colour': accepted keys are policy, ");
+	for (size_t i = 0; i < n; i++)
+		T_CHECK(strstr(err, k[i].name) != NULL);
+}
+
 static void test_help(void)
 {
 	FILE *f = tmpfile();
 	char buf[4096] = "";
-	size_t n;
+	size_t n, nkeys;
+	const struct spapr_opts_key *k = spapr_opts_keys(&nkeys);
 
 	spapr_opts_init(&o);
 	T_EQ(parse("help"), 0);
@@ -118,7 +158,17 @@ static void test_help(void)
 	buf[n] = '\0';
 	fclose(f);
 	T_CHECK(strstr(buf, "policy=auto|direct|indirect") != NULL);
+	T_CHECK(strstr(buf, "iommu=on|off") != NULL);
+	T_CHECK(strstr(buf, "(default powernv9)") != NULL);
 	T_CHECK(strstr(buf, "SPAPR_DPDK_OPTS") != NULL);
+	for (size_t i = 0; i < nkeys; i++) {
+		char entry[64];
+
+		snprintf(entry, sizeof(entry), "\n  %s%s", k[i].name, k[i].syntax ? "=" : " ");
+		T_CHECK(strstr(buf, entry) != NULL);
+	}
+	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n"))
+		T_CHECK(strlen(line) <= 79);
 }
 
 int main(void)
@@ -128,6 +178,8 @@ int main(void)
 	T_RUN(test_override);
 	T_RUN(test_errors);
 	T_RUN(test_validate);
+	T_RUN(test_table);
+	T_RUN(test_unknown_key_lists_keys);
 	T_RUN(test_help);
 	return t_finish();
 }

@@ -28,29 +28,28 @@ static void say(char *err, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-void spapr_opts_init(struct spapr_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->policy = SPAPR_OPTS_AUTO;
-	o->backend = SPAPR_OPTS_VFIO;
-	o->memlock_check = true;
-	o->iommu = true;
-	o->groups = 1;
-	strcpy(o->profile, "powernv9");
-}
+/* Value names, indexed by enum spapr_opts_policy and enum spapr_opts_backend. */
+static const char *const policy_names[] = { "auto", "direct", "indirect" };
+static const char *const backend_names[] = { "vfio", "model" };
+#define NAMES(a) (sizeof(a) / sizeof((a)[0]))	/* elements of an array */
 
 const char *spapr_opts_policy_name(enum spapr_opts_policy p)
 {
-	switch (p) {
-	case SPAPR_OPTS_DIRECT: return "direct";
-	case SPAPR_OPTS_INDIRECT: return "indirect";
-	default: return "auto";
-	}
+	return (size_t)p < NAMES(policy_names) ? policy_names[p] : policy_names[0];
 }
 
 const char *spapr_opts_backend_name(enum spapr_opts_backend b)
 {
-	return b == SPAPR_OPTS_MODEL ? "model" : "vfio";
+	return (size_t)b < NAMES(backend_names) ? backend_names[b] : backend_names[0];
+}
+
+/* The index of @val in @names[@n], or -EINVAL. */
+static int parse_name(const char *val, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(val, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
 }
 
 /* "64K", "2M", "0x10000", "1G": bytes. Rejects overflow and junk. */
@@ -105,141 +104,223 @@ static unsigned int log2_u64(uint64_t v)
 	return 63u - (unsigned int)__builtin_clzll(v);
 }
 
-/* One key. Returns 0, or -EINVAL with @err set. */
-static int apply_key(struct spapr_opts *o, const char *origin, const char *key,
-		     const char *val, char *err, size_t errlen)
+/* ---- one parser per key: 0, or -EINVAL for a value it does not accept ---- */
+
+static int parse_policy(struct spapr_opts *o, const char *val)
+{
+	int i = parse_name(val, policy_names, NAMES(policy_names));
+
+	if (i < 0)
+		return i;
+	o->policy = (enum spapr_opts_policy)i;
+	return 0;
+}
+
+static int parse_page_size(struct spapr_opts *o, const char *val)
 {
 	uint64_t sz;
-	bool b;
 
-	if (strcmp(key, "bus") == 0)
-		return 0;	/* "-a bus=spapr,...": the layer key itself */
-	if (strcmp(key, "help") == 0) {
-		o->help = true;
+	if (strcmp(val, "auto") == 0) {
+		o->page_shift = 0;
 		return 0;
 	}
-	if (val == NULL) {
-		say(err, errlen, "%s: key '%s' needs a value (key=value)", origin, key);
+	if (parse_size(val, &sz) || !is_pow2(sz) || sz < 4096 || sz > (1ull << 40))
+		return -EINVAL;
+	o->page_shift = log2_u64(sz);
+	return 0;
+}
+
+static int parse_window_size(struct spapr_opts *o, const char *val)
+{
+	uint64_t sz;
+
+	if (strcmp(val, "auto") == 0) {
+		o->window_size = 0;
+		return 0;
+	}
+	if (parse_size(val, &sz) || !is_pow2(sz) || sz < 4096)
+		return -EINVAL;
+	o->window_size = sz;
+	return 0;
+}
+
+static int parse_table_budget(struct spapr_opts *o, const char *val)
+{
+	uint64_t sz;
+
+	if (strcmp(val, "none") == 0) {
+		o->table_budget = 0;
+		return 0;
+	}
+	if (parse_size(val, &sz) || sz == 0)
+		return -EINVAL;
+	o->table_budget = sz;
+	return 0;
+}
+
+static int parse_memlock_check(struct spapr_opts *o, const char *val)
+{
+	return parse_bool(val, &o->memlock_check);
+}
+
+static int parse_backend(struct spapr_opts *o, const char *val)
+{
+	int i = parse_name(val, backend_names, NAMES(backend_names));
+
+	if (i < 0)
+		return i;
+	o->backend = (enum spapr_opts_backend)i;
+	return 0;
+}
+
+static int parse_profile(struct spapr_opts *o, const char *val)
+{
+	if (val[0] == '\0' || strlen(val) >= sizeof(o->profile))
+		return -EINVAL;
+	strcpy(o->profile, val);
+	return 0;
+}
+
+static int parse_groups(struct spapr_opts *o, const char *val)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (errno || end == val || *end || val[0] == '-' || val[0] == '+' ||
+	    n < 1 || n > GROUPS_MAX)
+		return -EINVAL;
+	o->groups = (unsigned int)n;
+	return 0;
+}
+
+static int parse_iommu(struct spapr_opts *o, const char *val)
+{
+	return parse_bool(val, &o->iommu);
+}
+
+static int parse_help(struct spapr_opts *o, const char *val)
+{
+	(void)val;
+	o->help = true;
+	return 0;
+}
+
+#define STR(x) STR_(x)
+#define STR_(x) #x
+
+/*
+ * The options: the parser, the defaults (spapr_opts_init), the help and the
+ * unknown-key error all come from this table, and the test plugin-opts-doc
+ * checks that doc/plugin.md, doc/user-guide.md and README.md name every key.
+ */
+static const struct spapr_opts_key keys[] = {
+	{ "policy", "auto|direct|indirect", "auto",
+	  "direct: one 1:1 DDW (IOVA = start + address); indirect: allocated IOVAs "
+	  "in the best window; auto: direct when it fits, else indirect",
+	  "auto, direct, indirect", SPAPR_OPT_POLICY, parse_policy },
+	{ "page_size", "auto|<size>", "auto",
+	  "TCE (IOMMU page) size, e.g. 64K, 2M, 1G; auto: the largest the device "
+	  "supports that fits the backing page",
+	  "auto or a power of two from 4K to 1T (e.g. 64K, 2M, 1G)",
+	  SPAPR_OPT_PAGE_SIZE, parse_page_size },
+	{ "window_size", "auto|<size>", "auto",
+	  "force the DMA window size, a power of two",
+	  "auto or a power of two of at least 4K (e.g. 4G, 1T)",
+	  SPAPR_OPT_WINDOW_SIZE, parse_window_size },
+	{ "table_budget", "none|<size>", "none",
+	  "max bytes of TCE tables charged to locked_vm",
+	  "none or a size in bytes with optional K/M/G/T suffix (e.g. 64M)",
+	  SPAPR_OPT_TABLE_BUDGET, parse_table_budget },
+	{ "memlock_check", "yes|no", "yes",
+	  "refuse plans RLIMIT_MEMLOCK cannot hold",
+	  "yes, no (also true/false, on/off, 1/0)",
+	  SPAPR_OPT_MEMLOCK_CHECK, parse_memlock_check },
+	{ "backend", "vfio|model", "vfio",
+	  "real VFIO or the in-process host model",
+	  "vfio, model", SPAPR_OPT_BACKEND, parse_backend },
+	{ "profile", "<name>|<file>", "powernv9",
+	  "model: host profile, a built-in name or a profile file",
+	  "a built-in profile name (e.g. powernv9, pseries-kvm) or a profile file "
+	  "path shorter than " STR(SPAPR_OPTS_PROFILE_MAX) " bytes",
+	  SPAPR_OPT_PROFILE, parse_profile },
+	{ "groups", "<n>", "1",
+	  "model: IOMMU groups to open",
+	  "1 to " STR(GROUPS_MAX) " (model IOMMU groups to open)",
+	  SPAPR_OPT_GROUPS, parse_groups },
+	{ "iommu", "on|off", "on",
+	  "model: off = no windows, the PEs translate IOVA = host physical "
+	  "address (baseline, no IOMMU)",
+	  "on, off (also yes/no, true/false, 1/0)", SPAPR_OPT_IOMMU, parse_iommu },
+	{ "help", NULL, NULL,
+	  "print this list and stop EAL init",
+	  NULL, 0, parse_help },
+};
+
+const struct spapr_opts_key *spapr_opts_keys(size_t *n)
+{
+	*n = NAMES(keys);
+	return keys;
+}
+
+static const struct spapr_opts_key *find_key(const char *name)
+{
+	for (size_t i = 0; i < NAMES(keys); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* "policy, page_size, ..., help": the keys in table order. */
+static void key_list(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NAMES(keys) && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+					 keys[i].name);
+}
+
+/* One key. Returns 0, or -EINVAL with @err set. */
+static int apply_key(struct spapr_opts *o, const char *origin, const char *name,
+		     const char *val, char *err, size_t errlen)
+{
+	const struct spapr_opts_key *k;
+
+	if (strcmp(name, "bus") == 0)
+		return 0;	/* "-a bus=spapr,...": the layer key itself */
+	k = find_key(name);
+	if (k == NULL) {
+		char list[256];
+
+		key_list(list, sizeof(list));
+		say(err, errlen, "%s: unknown key '%s': accepted keys are %s", origin, name, list);
 		return -EINVAL;
 	}
-	if (strcmp(key, "policy") == 0) {
-		if (strcmp(val, "auto") == 0)
-			o->policy = SPAPR_OPTS_AUTO;
-		else if (strcmp(val, "direct") == 0)
-			o->policy = SPAPR_OPTS_DIRECT;
-		else if (strcmp(val, "indirect") == 0)
-			o->policy = SPAPR_OPTS_INDIRECT;
-		else
-			goto bad_policy;
-		o->set |= SPAPR_OPT_POLICY;
-		return 0;
+	if (k->syntax == NULL)
+		return k->parse(o, val);	/* a flag: any value is ignored */
+	if (val == NULL) {
+		say(err, errlen, "%s: key '%s' needs a value (key=value)", origin, name);
+		return -EINVAL;
 	}
-	if (strcmp(key, "backend") == 0) {
-		if (strcmp(val, "vfio") == 0)
-			o->backend = SPAPR_OPTS_VFIO;
-		else if (strcmp(val, "model") == 0)
-			o->backend = SPAPR_OPTS_MODEL;
-		else {
-			say(err, errlen, "%s: bad value '%s' for key 'backend': accepted values are vfio, model",
-			    origin, val);
-			return -EINVAL;
-		}
-		o->set |= SPAPR_OPT_BACKEND;
-		return 0;
+	if (k->parse(o, val)) {
+		say(err, errlen, "%s: bad value '%s' for key '%s': accepted values are %s",
+		    origin, val, name, k->accepted);
+		return -EINVAL;
 	}
-	if (strcmp(key, "page_size") == 0) {
-		if (strcmp(val, "auto") == 0) {
-			o->page_shift = 0;
-		} else if (parse_size(val, &sz) || !is_pow2(sz) || sz < 4096 ||
-			   sz > (1ull << 40)) {
-			say(err, errlen, "%s: bad value '%s' for key 'page_size': accepted values are auto or a power of two from 4K to 1T (e.g. 64K, 2M, 1G)",
-			    origin, val);
-			return -EINVAL;
-		} else {
-			o->page_shift = log2_u64(sz);
-		}
-		o->set |= SPAPR_OPT_PAGE_SIZE;
-		return 0;
-	}
-	if (strcmp(key, "window_size") == 0) {
-		if (strcmp(val, "auto") == 0) {
-			o->window_size = 0;
-		} else if (parse_size(val, &sz) || !is_pow2(sz) || sz < 4096) {
-			say(err, errlen, "%s: bad value '%s' for key 'window_size': accepted values are auto or a power of two of at least 4K (e.g. 4G, 1T)",
-			    origin, val);
-			return -EINVAL;
-		} else {
-			o->window_size = sz;
-		}
-		o->set |= SPAPR_OPT_WINDOW_SIZE;
-		return 0;
-	}
-	if (strcmp(key, "table_budget") == 0) {
-		if (strcmp(val, "none") == 0) {
-			o->table_budget = 0;
-		} else if (parse_size(val, &sz) || sz == 0) {
-			say(err, errlen, "%s: bad value '%s' for key 'table_budget': accepted values are none or a size in bytes with optional K/M/G/T suffix (e.g. 64M)",
-			    origin, val);
-			return -EINVAL;
-		} else {
-			o->table_budget = sz;
-		}
-		o->set |= SPAPR_OPT_TABLE_BUDGET;
-		return 0;
-	}
-	if (strcmp(key, "memlock_check") == 0) {
-		if (parse_bool(val, &b)) {
-			say(err, errlen, "%s: bad value '%s' for key 'memlock_check': accepted values are yes, no (also true/false, on/off, 1/0)",
-			    origin, val);
-			return -EINVAL;
-		}
-		o->memlock_check = b;
-		o->set |= SPAPR_OPT_MEMLOCK_CHECK;
-		return 0;
-	}
-	if (strcmp(key, "iommu") == 0) {
-		if (parse_bool(val, &b)) {
-			say(err, errlen, "%s: bad value '%s' for key 'iommu': accepted values are on, off (also yes/no, true/false, 1/0)",
-			    origin, val);
-			return -EINVAL;
-		}
-		o->iommu = b;
-		o->set |= SPAPR_OPT_IOMMU;
-		return 0;
-	}
-	if (strcmp(key, "groups") == 0) {
-		char *end;
-		unsigned long n;
+	o->set |= k->bit;
+	return 0;
+}
 
-		errno = 0;
-		n = strtoul(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-' || val[0] == '+' ||
-		    n < 1 || n > GROUPS_MAX) {
-			say(err, errlen, "%s: bad value '%s' for key 'groups': accepted values are 1 to %d (model IOMMU groups to open)",
-			    origin, val, GROUPS_MAX);
-			return -EINVAL;
-		}
-		o->groups = (unsigned int)n;
-		o->set |= SPAPR_OPT_GROUPS;
-		return 0;
-	}
-	if (strcmp(key, "profile") == 0) {
-		if (val[0] == '\0' || strlen(val) >= sizeof(o->profile)) {
-			say(err, errlen, "%s: bad value '%s' for key 'profile': accepted values are a built-in profile name (e.g. powernv9, pseries-kvm) or a profile file path shorter than %zu bytes",
-			    origin, val, sizeof(o->profile));
-			return -EINVAL;
-		}
-		strcpy(o->profile, val);
-		o->set |= SPAPR_OPT_PROFILE;
-		return 0;
-	}
-	say(err, errlen, "%s: unknown key '%s': accepted keys are policy, page_size, window_size, table_budget, backend, profile, groups, memlock_check, iommu, help",
-	    origin, key);
-	return -EINVAL;
-bad_policy:
-	say(err, errlen, "%s: bad value '%s' for key 'policy': accepted values are auto, direct, indirect",
-	    origin, val);
-	return -EINVAL;
+/* Every default is a value the key's parser accepts (tested). */
+void spapr_opts_init(struct spapr_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (size_t i = 0; i < NAMES(keys); i++)
+		if (keys[i].def != NULL)
+			keys[i].parse(o, keys[i].def);
 }
 
 int spapr_opts_parse(struct spapr_opts *o, const char *text, const char *origin,
@@ -307,23 +388,44 @@ int spapr_opts_validate(const struct spapr_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+#define HELP_WIDTH 79
+#define HELP_INDENT 31
+
+/* One word of help text at column @col: wrapped, or padded to the help column. */
+static int help_word(FILE *f, int col, const char *word, int len)
+{
+	if (col >= HELP_INDENT && col + 1 + len > HELP_WIDTH) {
+		fputc('\n', f);
+		col = 0;
+	}
+	return col + fprintf(f, "%*s%.*s", col < HELP_INDENT ? HELP_INDENT - col : 1, "",
+			     len, word);
+}
+
+/* "  key=syntax", then the help wrapped at words and "(default X)" unbroken. */
+static void help_entry(FILE *f, const struct spapr_opts_key *k)
+{
+	char def[64];
+	const char *p = k->help;
+	int col = fprintf(f, "  %s%s%s", k->name, k->syntax ? "=" : "",
+			  k->syntax ? k->syntax : "");
+
+	while (*p != '\0') {
+		int len = (int)strcspn(p, " ");
+
+		col = help_word(f, col, p, len);
+		p += len + strspn(p + len, " ");
+	}
+	if (k->def != NULL)
+		help_word(f, col, def, snprintf(def, sizeof(def), "(default %s)", k->def));
+	fputc('\n', f);
+}
+
 void spapr_opts_help(FILE *f)
 {
 	fputs("spapr bus options: -a bus=spapr,key=value,... (or -b bus=spapr,... when -b is\n"
 	      "used for PCI), and the environment variable " SPAPR_OPTS_ENV "=key=value,...\n"
-	      "(explicit devargs win over the environment):\n"
-	      "  policy=auto|direct|indirect  direct: one 1:1 DDW (IOVA = start + address);\n"
-	      "                               indirect: allocated IOVAs in the best window;\n"
-	      "                               auto (default): direct when it fits, else indirect\n"
-	      "  page_size=auto|<size>        TCE (IOMMU page) size, e.g. 64K, 2M, 1G\n"
-	      "  window_size=auto|<size>      force the DMA window size (power of two)\n"
-	      "  table_budget=none|<size>     max bytes of TCE tables charged to locked_vm\n"
-	      "  memlock_check=yes|no         refuse plans RLIMIT_MEMLOCK cannot hold (yes)\n"
-	      "  backend=vfio|model           real VFIO (default) or the in-process host model\n"
-	      "  profile=<name>|<file>        model: host profile (default powernv9)\n"
-	      "  groups=<n>                   model: IOMMU groups to open (default 1)\n"
-	      "  iommu=on|off                 model: off = no windows, the PEs translate\n"
-	      "                               IOVA = host physical address (baseline, no IOMMU)\n"
-	      "  help                         print this list and stop EAL init\n",
-	      f);
+	      "(explicit devargs win over the environment):\n", f);
+	for (size_t i = 0; i < NAMES(keys); i++)
+		help_entry(f, &keys[i]);
 }

@@ -48,7 +48,24 @@ enum {
 	SPAPR_OPT_IOMMU = 1u << 8,
 };
 
-/** Defaults: auto policy, vfio backend, memlock check on. */
+/**
+ * One option key. The table of all keys (spapr_opts.c) is the one place
+ * they are written: parser, defaults, help and errors are made from it.
+ */
+struct spapr_opts_key {
+	const char *name;
+	const char *syntax;	/**< value syntax for the help; NULL: a flag, no value */
+	const char *def;	/**< default value (parsed by spapr_opts_init); NULL: none */
+	const char *help;	/**< one line of help */
+	const char *accepted;	/**< "accepted values are ..." of the bad-value error */
+	unsigned int bit;	/**< SPAPR_OPT_* set when given (0 for a flag) */
+	int (*parse)(struct spapr_opts *o, const char *val);	/**< 0 or -EINVAL */
+};
+
+/** The keys in help order; their number in @n. */
+const struct spapr_opts_key *spapr_opts_keys(size_t *n);
+
+/** Defaults: each key's default value of the table. */
 void spapr_opts_init(struct spapr_opts *o);
 
 /**
