@@ -171,7 +171,7 @@ static void model_devices(const struct info_opts *o, struct info_machine *m, uns
 
 /* Groups 0..n-1 of the model, with the non-viable ones added as such. */
 static struct spapr_model *model_create(const struct info_opts *o, struct spapr_model_profile *p,
-					unsigned int *ngroups)
+					unsigned int *ngroups, char *err, size_t errlen)
 {
 	unsigned int want = p->groups, first_bad = want;
 	struct spapr_model *mod;
@@ -185,7 +185,7 @@ static struct spapr_model *model_create(const struct info_opts *o, struct spapr_
 			want = g + 1;
 	}
 	p->groups = first_bad;
-	mod = spapr_model_create(p);
+	mod = spapr_model_create_err(p, err, errlen);
 	for (unsigned int g = first_bad; mod && g < want; g++) {
 		struct spapr_model_group_params gp;
 
@@ -216,10 +216,14 @@ int info_model_machine(const struct info_opts *o, struct info_machine *m, char *
 	model_platform(&p, m);
 	if (model_hugepages(o, &p, m, err, errlen))
 		return -EINVAL;
-	mod = model_create(o, &p, &ngroups);
+	mod = model_create(o, &p, &ngroups, err, errlen);
 	if (!mod) {
-		snprintf(err, errlen, "cannot create the host model: %s", strerror(errno));
-		return -ENOMEM;
+		int rc = errno ? -errno : -ENOMEM;
+
+		if (!err[0])
+			snprintf(err, errlen, "cannot create the host model: %s",
+				 strerror(-rc));
+		return rc;
 	}
 	model_devices(o, m, ngroups);
 	/* The limits GET_INFO does not report, from the backend as the engine

@@ -350,6 +350,21 @@ static void fi_environment_variable(void)
 	T_ERR(mt_get_info(m, c, &info), 0);
 	T_EQ(spapr_model_faults_fired(m), 1);
 	spapr_model_destroy(m);
+	/* a bad value arms nothing and is reported, naming the variable */
+	setenv("SPAPR_MODEL_FAULTS", "get_info:2:EXDEV,bogus_op:1", 1);
+	{
+		struct spapr_model_profile p;
+		char err[1024] = "";
+
+		mt_profile("powernv9", &p);
+		errno = 0;
+		T_CHECK(spapr_model_create_err(&p, err, sizeof(err)) == NULL);
+		T_EQ(errno, EINVAL);
+		T_CHECK(strstr(err, "SPAPR_MODEL_FAULTS") != NULL);
+		T_CHECK(strstr(err, "'bogus_op:1': unknown op") != NULL);
+		T_CHECK(spapr_model_create(&p) == NULL);
+	}
+	unsetenv("SPAPR_MODEL_FAULTS");
 	/* a model created after unsetenv has no rule */
 	m = setup(&c, gh);
 	T_ERR(mt_get_info(m, c, &info), 0);

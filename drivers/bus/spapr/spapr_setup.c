@@ -262,10 +262,12 @@ void spapr_log_plans(void)
 
 static int model_create(void)
 {
-	spapr.model = spapr_model_create(&spapr.profile);
+	char why[1024];
+
+	spapr.model = spapr_model_create_err(&spapr.profile, why, sizeof(why));
 	if (spapr.model == NULL) {
 		spapr_fail(-errno, "cannot create the host model '%s': %s", spapr.profile.name,
-			   strerror(errno));
+			   why[0] ? why : strerror(errno));
 		return spapr.status;
 	}
 	spapr.be = spapr_model_backend(spapr.model);

@@ -338,3 +338,18 @@ int model_fault_parse(struct model_faults *f, const char *spec, char *err,
 				      parsed[i].err, parsed[i].count);
 	return ret;
 }
+
+int model_fault_from_env(struct model_faults *f, char *err, size_t errlen)
+{
+	const char *spec = getenv("SPAPR_MODEL_FAULTS");
+	char why[1024];
+	int ret;
+
+	if (spec == NULL || *spec == '\0')
+		return 0;
+	ret = model_fault_parse(f, spec, why, sizeof(why));
+	if (ret && err && errlen)
+		snprintf(err, errlen, "environment variable SPAPR_MODEL_FAULTS: %s; "
+			 "correct it or unset it", why);
+	return ret;
+}

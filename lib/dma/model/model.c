@@ -486,16 +486,8 @@ int spapr_model_add_group(struct spapr_model *m,
 	return rc;
 }
 
-static int apply_env_faults(struct spapr_model *m)
-{
-	const char *spec = getenv("SPAPR_MODEL_FAULTS");
-
-	if (!spec || !*spec)
-		return 0;
-	return model_fault_parse(&m->faults, spec, NULL, 0) ? -EINVAL : 0;
-}
-
-static int model_init(struct spapr_model *m, const struct spapr_model_profile *p)
+static int model_init(struct spapr_model *m, const struct spapr_model_profile *p,
+		      char *err, size_t errlen)
 {
 	struct spapr_model_group_params gp;
 
@@ -511,16 +503,22 @@ static int model_init(struct spapr_model *m, const struct spapr_model_profile *p
 	for (unsigned int i = 0; i < p->groups; i++)
 		if (add_group_locked(m, &gp) < 0)
 			return -ENOMEM;
-	return apply_env_faults(m);
+	return model_fault_from_env(&m->faults, err, errlen);
 }
 
-struct spapr_model *spapr_model_create(const struct spapr_model_profile *profile)
+struct spapr_model *spapr_model_create_err(const struct spapr_model_profile *profile,
+					   char *err, size_t errlen)
 {
 	struct spapr_model *m;
 	int rc;
 
+	if (err && errlen)
+		err[0] = '\0';
 	if (!profile || profile->system_page_shift < 12 ||
 	    profile->system_page_shift > 30) {
+		if (err && errlen)
+			snprintf(err, errlen, "no profile, or its system page "
+				 "size is not 4K..1G");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -529,13 +527,18 @@ struct spapr_model *spapr_model_create(const struct spapr_model_profile *profile
 		errno = ENOMEM;
 		return NULL;
 	}
-	rc = model_init(m, profile);
+	rc = model_init(m, profile, err, errlen);
 	if (rc) {
 		spapr_model_destroy(m);
 		errno = -rc;
 		return NULL;
 	}
 	return m;
+}
+
+struct spapr_model *spapr_model_create(const struct spapr_model_profile *profile)
+{
+	return spapr_model_create_err(profile, NULL, 0);
 }
 
 static void destroy_everything(struct spapr_model *m)

@@ -37,6 +37,10 @@ int model_fault_add(struct model_faults *f, enum spapr_model_op op,
 int model_fault_parse(struct model_faults *f, const char *spec, char *err,
 		      size_t errlen);
 
+/* Arm the rules of the environment variable SPAPR_MODEL_FAULTS, if set.
+ * A bad value arms nothing and is an error naming the variable. */
+int model_fault_from_env(struct model_faults *f, char *err, size_t errlen);
+
 /* Called at each fault point of @op: returns 0 to go on, or -errno to fail.
  * Rules whose count is used up are dropped. */
 int model_fault_hit(struct model_faults *f, enum spapr_model_op op);

@@ -201,6 +201,14 @@ struct spapr_model;
  */
 struct spapr_model *spapr_model_create(const struct spapr_model_profile *profile);
 
+/**
+ * spapr_model_create() that also says why it failed: @err (may be NULL)
+ * gets a sentence, e.g. which rule of SPAPR_MODEL_FAULTS is wrong (errno
+ * EINVAL) and what to do.
+ */
+struct spapr_model *spapr_model_create_err(const struct spapr_model_profile *profile,
+					   char *err, size_t errlen);
+
 /** Destroy the host and everything in it (open handles included). */
 void spapr_model_destroy(struct spapr_model *m);
 
