@@ -170,7 +170,7 @@ static void test_sparse_va_budget(void)
 }
 
 /* Auto mode's cost rule (spapr_dma.h, trap §10.9), both sides of each bound. */
-static void test_cost_rule_brief_case(void)
+static void test_cost_rule_16m_at_high_va(void)
 {
 	struct spapr_dma_caps caps = caps_powernv9();
 	struct spapr_dma_policy pol = { .iova_mode = SPAPR_DMA_IOVA_VA };
@@ -522,7 +522,7 @@ int main(void)
 	T_RUN(test_powernv9_2m_direct);
 	T_RUN(test_page_choice);
 	T_RUN(test_sparse_va_budget);
-	T_RUN(test_cost_rule_brief_case);
+	T_RUN(test_cost_rule_16m_at_high_va);
 	T_RUN(test_cost_rule_floor);
 	T_RUN(test_cost_rule_ratio);
 	T_RUN(test_cost_rule_memlock);

@@ -255,7 +255,8 @@ static void pre419(struct spapr_model_profile *p)
  * single-level tables separately (VST tce_iommu_userspace_view_alloc:
  * account_locked_vm(ALIGN(it_size * 8, PAGE_SIZE) >> PAGE_SHIFT)), so the
  * total for one-level windows was about x2 then too; only multi-level
- * tables (no view) were charged x1. Reported to the lead, not modelled. */
+ * tables (no view) were charged x1. The model does not reproduce that
+ * split: the knob charges x1 for every table. */
 static void s5_3_pre_4_19_tables(void)
 {
 	int c;

@@ -44,8 +44,8 @@
 /* Built-in profiles.                                                     */
 /* ---------------------------------------------------------------------- */
 
-/* What every profile shares unless it says otherwise (the team brief's
- * defaults): a 64K-page current kernel with faithful quirks. */
+/* What every profile shares unless it says otherwise: a 64K-page current
+ * kernel with faithful quirks. */
 static void common_defaults(struct spapr_model_profile *p)
 {
 	memset(p, 0, sizeof(*p));
