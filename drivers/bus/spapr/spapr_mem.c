@@ -326,6 +326,15 @@ static void memzone_fix(const struct rte_memzone *mz, void *arg)
 		((struct rte_memzone *)(uintptr_t)mz)->iova = iova;
 }
 
+const char *spapr_mem_va_remedy(void)
+{
+	return rte_eal_has_hugepages() ?
+		"run with --iova-mode=pa (or without --iova-mode: the plugin then "
+		"asks for PA), or use a direct window at 0" :
+		"PA mode needs hugepages (with --no-huge DPDK has no physical "
+		"addresses), so use hugepages or a direct window at 0";
+}
+
 /*
  * Make every memseg IOVA the IOVA lib/dma mapped. Checked for every page
  * first, written only when all are fine (so a refusal changes nothing).
@@ -344,12 +353,7 @@ int spapr_mem_publish_iovas(void)
 	if (p.rc == -EOPNOTSUPP) {
 		spapr_fail(p.rc, "the plan gives page 0x%" PRIx64 " IOVA 0x%" PRIx64
 			   " but the EAL runs IOVA as VA, where DPDK 22.11 hands out the VA itself "
-			   "for its own memory; %s",
-			   p.va, p.want, rte_eal_has_hugepages() ?
-			   "run with --iova-mode=pa (or without --iova-mode: the plugin then "
-			   "asks for PA), or use a direct window at 0" :
-			   "PA mode needs hugepages (with --no-huge DPDK has no physical "
-			   "addresses), so use hugepages or a direct window at 0");
+			   "for its own memory; %s", p.va, p.want, spapr_mem_va_remedy());
 		return p.rc;
 	}
 	p.write = true;

@@ -24,6 +24,10 @@ struct spapr_container_ref {
 	struct spapr_dma_container *c;
 	int groups[SPAPR_MAX_GROUPS_PER_CONTAINER];	/* group numbers */
 	unsigned int ngroups;
+	/* The handles lib/dma was attached to: DPDK's container and group fds
+	 * (vfio mode) or the plugin's model handles (model mode). */
+	int container_handle;
+	int group_handles[SPAPR_MAX_GROUPS_PER_CONTAINER];
 };
 
 struct spapr_state {
@@ -58,6 +62,11 @@ void spapr_policy_from_opts(struct spapr_dma_policy *pol);
 struct spapr_dma_ctx *spapr_ctx_create(const struct spapr_dma_platform *plat,
 					const struct spapr_dma_policy *pol);
 void spapr_log_plans(void);
+/* -EOPNOTSUPP (recorded) when no plan can give IOVA = VA though DPDK needs it. */
+int spapr_refuse_va_early(const struct spapr_dma_platform *plat);
+/* lib/dma on a container whose groups are set to it; IOVA room for growth. */
+int spapr_container_attach(int container, const int *group_handles, unsigned int n,
+			   struct spapr_dma_container **c, struct spapr_dma_error *e);
 
 /* spapr_vfio_mode.c */
 int spapr_setup_vfio(void);
@@ -67,6 +76,8 @@ void spapr_vfio_release(bool unbind);
 /* spapr_mem.c */
 int spapr_mem_collect(void);
 int spapr_mem_publish_iovas(void);
+/* What to do when the plan's IOVAs are not the VAs DPDK hands out. */
+const char *spapr_mem_va_remedy(void);
 int spapr_mem_events_start(void);
 void spapr_mem_events_stop(void);
 int spapr_mem_model_declare(uint64_t va, uint64_t len, unsigned int shift, void *host);

@@ -86,6 +86,22 @@ struct spapr_dma_ctx *spapr_ctx_create(const struct spapr_dma_platform *plat,
 	return ctx;
 }
 
+/* CAP_IPC_LOCK (bit 14 of CapEff) lifts the RLIMIT_MEMLOCK check (§3.5). */
+static bool has_cap_ipc_lock(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long caps = 0;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return (caps >> 14) & 1;
+}
+
 void spapr_policy_from_opts(struct spapr_dma_policy *pol)
 {
 	const struct spapr_opts *o = &spapr.opts;
@@ -120,7 +136,8 @@ void spapr_policy_from_opts(struct spapr_dma_policy *pol)
 		struct rlimit rl;
 
 		pol->memlock_limit = getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
-			rl.rlim_cur != RLIM_INFINITY ? (uint64_t)rl.rlim_cur : SPAPR_DMA_UNLIMITED;
+			rl.rlim_cur != RLIM_INFINITY && !has_cap_ipc_lock() ?
+			(uint64_t)rl.rlim_cur : SPAPR_DMA_UNLIMITED;
 	}
 }
 
@@ -147,14 +164,18 @@ static int ensure_model_groups(unsigned int want)
 /*
  * Indirect windows are sized to the memory; keep IOVA room for growth after
  * init: 3x the memory, else 1x, else none. Only a refusal by the planner
- * (step "plan", before any kernel call) is retried: a failed CREATE can
- * poison a pseries PE (spec §6), so it is never retried here.
+ * (step "plan", before any window, REGISTER or MAP) is retried: a failed
+ * CREATE can poison a pseries PE (spec §6), so it is never retried here.
+ * The first try made SET_IOMMU, which the kernel neither undoes nor accepts
+ * twice (vfio_ioctl_set_iommu: -EINVAL once a driver is set), so the retries
+ * say it is done: the planner's reason is what the user reads.
  */
-static int create_with_room(const int *groups, unsigned int n, struct spapr_dma_container **c,
-			    struct spapr_dma_error *e)
+int spapr_container_attach(int container, const int *group_handles, unsigned int n,
+			   struct spapr_dma_container **c, struct spapr_dma_error *e)
 {
 	const uint64_t room[] = { 3 * spapr.mem_bytes, spapr.mem_bytes, 0 };
 	struct spapr_dma_policy pol;
+	unsigned int flags = 0;
 	int rc = -ENOSPC;
 
 	spapr_policy_from_opts(&pol);
@@ -162,14 +183,69 @@ static int create_with_room(const int *groups, unsigned int n, struct spapr_dma_
 		pol.indirect_reserve = room[i];
 		spapr_dma_ctx_set_policy(spapr.ctx, &pol);
 		memset(e, 0, sizeof(*e));
-		rc = spapr_dma_container_create(spapr.ctx, spapr.be, groups, n, c, e);
+		rc = spapr_dma_container_attach(spapr.ctx, spapr.be, container, group_handles, n,
+						flags, c, e);
 		if (rc == 0 || e->step_id != SPAPR_DMA_STEP_PLAN)
 			break;
+		flags |= SPAPR_DMA_ATTACH_IOMMU_SET;
 		SPAPR_LOG(DEBUG, "no plan with %" PRIu64 " MiB of IOVA room for growth\n",
 			  room[i] >> 20);
 	}
 	if (rc == 0 && pol.indirect_reserve == 0)
 		SPAPR_LOG(INFO, "indirect windows have no IOVA room: memory growth after init will not be mappable\n");
+	return rc;
+}
+
+/* Model mode: close what model_open_handles opened, groups first. */
+static void model_close_handles(struct spapr_container_ref *ref, unsigned int nset,
+				unsigned int nopen)
+{
+	const struct spapr_backend_ops *ops = spapr.be->ops;
+
+	for (unsigned int i = 0; i < nset; i++)
+		ops->group_unset_container(spapr.be, ref->group_handles[i]);
+	for (unsigned int i = 0; i < nopen; i++)
+		ops->close(spapr.be, ref->group_handles[i]);
+	ops->close(spapr.be, ref->container_handle);
+}
+
+/*
+ * Model mode opens the container and sets the groups to it itself, then
+ * hands the handles to lib/dma exactly as vfio mode hands DPDK's: one path,
+ * so the model sees the kernel calls the real kernel sees.
+ */
+static int model_open_handles(struct spapr_container_ref *ref, const int *groups,
+			      unsigned int n)
+{
+	const struct spapr_backend_ops *ops = spapr.be->ops;
+	unsigned int nopen = 0, nset = 0;
+	uint32_t flags = 0;
+	int rc;
+
+	rc = ops->container_open(spapr.be);
+	if (rc < 0) {
+		spapr_fail(rc, "cannot open a model container: %s", strerror(-rc));
+		return rc;
+	}
+	ref->container_handle = rc;
+	for (rc = 0; rc == 0 && nset < n; nset++) {
+		rc = ops->group_open(spapr.be, groups[nset]);
+		if (rc < 0)
+			break;
+		ref->group_handles[nopen++] = rc;
+		rc = ops->group_get_status(spapr.be, ref->group_handles[nset], &flags);
+		if (rc == 0 && !(flags & VFIO_GROUP_FLAGS_VIABLE))
+			rc = -EPERM;
+		if (rc == 0)
+			rc = ops->group_set_container(spapr.be, ref->group_handles[nset],
+						     ref->container_handle);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		spapr_fail(rc, "model IOMMU group %d: %s", groups[nset], strerror(-rc));
+		model_close_handles(ref, nset, nopen);
+	}
 	return rc;
 }
 
@@ -182,10 +258,14 @@ static int create_container(const int *groups, unsigned int n)
 
 	SPAPR_LOG(INFO, "setting up container %u: mapping %" PRIu64 " MiB of DPDK memory\n",
 		  spapr.ncont, spapr.mem_bytes >> 20);
-	rc = create_with_room(groups, n, &ref->c, &e);
+	rc = model_open_handles(ref, groups, n);
+	if (rc)
+		return rc;
+	rc = spapr_container_attach(ref->container_handle, ref->group_handles, n, &ref->c, &e);
 	if (rc) {
 		spapr_dma_error_format(&e, why, sizeof(why));
 		spapr_fail(rc, "container for group %d: %s", groups[0], why);
+		model_close_handles(ref, n, n);
 		return rc;
 	}
 	memcpy(ref->groups, groups, n * sizeof(*groups));
@@ -260,6 +340,32 @@ void spapr_log_plans(void)
 	}
 }
 
+/*
+ * With IOVA as VA only a direct window at 0 gives IOVA = VA. Where the
+ * platform or the policy rules that out, say so before any kernel work:
+ * building and removing the windows first costs minutes on a large pseries
+ * guest (pseries: every DDW at ddw_start_hint, the default window is 1 GiB
+ * at 0 and indirect; policy=indirect: allocated IOVAs).
+ */
+int spapr_refuse_va_early(const struct spapr_dma_platform *plat)
+{
+	char why[128];
+
+	if (!spapr.eal_va)
+		return 0;
+	if (spapr.opts.policy == SPAPR_OPTS_INDIRECT)
+		snprintf(why, sizeof(why), "policy=indirect allocates IOVAs");
+	else if (plat->ddw_start_hint != 0)
+		snprintf(why, sizeof(why), "this platform places every DMA window at 0x%" PRIx64
+			 " or in its 32-bit window", plat->ddw_start_hint);
+	else
+		return 0;
+	spapr_fail(-EOPNOTSUPP, "the EAL runs IOVA as VA, where DPDK 22.11 hands out the VA "
+		   "itself for its own memory, but %s, so no IOVA can equal the VA; %s",
+		   why, spapr_mem_va_remedy());
+	return spapr.status;
+}
+
 static int model_create(void)
 {
 	char why[1024];
@@ -287,6 +393,9 @@ static int setup_engine(unsigned int ngroups)
 		spapr_fail(rc, "the host model reports no sPAPR platform: %s", strerror(-rc));
 		return spapr.status;
 	}
+	rc = spapr_refuse_va_early(&plat);
+	if (rc)
+		return rc;
 	spapr_policy_from_opts(&pol);
 	spapr.ctx = spapr_ctx_create(&plat, &pol);
 	if (spapr.ctx == NULL) {
@@ -401,9 +510,12 @@ void spapr_teardown(void)
 	spapr_mem_events_stop();
 	spapr.nreleased = spapr.ncont;	/* group lists stay for spapr_vfio_release */
 	while (spapr.ncont > 0) {
-		spapr.ncont--;
-		spapr_dma_container_destroy(spapr.cont[spapr.ncont].c, &e);
-		spapr.cont[spapr.ncont].c = NULL;
+		struct spapr_container_ref *ref = &spapr.cont[--spapr.ncont];
+
+		spapr_dma_container_destroy(ref->c, &e);
+		ref->c = NULL;
+		if (spapr.model != NULL)
+			model_close_handles(ref, ref->ngroups, ref->ngroups);
 	}
 	if (spapr.ctx != NULL)
 		spapr_dma_ctx_destroy(spapr.ctx);

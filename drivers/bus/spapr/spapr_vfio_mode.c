@@ -42,8 +42,6 @@ struct vfio_dev {
 
 static struct vfio_dev devs[MAX_DEVS];
 static unsigned int ndevs;
-static int cfds[SPAPR_MAX_CONTAINERS];	/* DPDK container fds, per cont[] */
-static int gfd_of[SPAPR_MAX_CONTAINERS][SPAPR_MAX_GROUPS_PER_CONTAINER];
 
 /*
  * This machine's platform as the vfio backend reports it (the kind from
@@ -165,22 +163,6 @@ static void block_devices(void)
 	}
 }
 
-/* CAP_IPC_LOCK (bit 14 of CapEff) lifts the RLIMIT_MEMLOCK check (§3.5). */
-static bool has_cap_ipc_lock(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	unsigned long long caps = 0;
-
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
-	return (caps >> 14) & 1;
-}
-
 /* Forget the adoptions, then let DPDK close the group and container fds. */
 static void undo_bind(int cfd, const int *groups, const int *gfds, unsigned int n)
 {
@@ -217,28 +199,6 @@ static int bind_group(int cfd, int group, int *gfd)
 	return rc;
 }
 
-/* lib/dma on the DPDK container; IOVA room for growth as in model mode. */
-static int attach(int cfd, const int *gfds, unsigned int n, struct spapr_dma_container **c,
-		  struct spapr_dma_error *e)
-{
-	const uint64_t room[] = { 3 * spapr.mem_bytes, spapr.mem_bytes, 0 };
-	struct spapr_dma_policy pol;
-	int rc = -ENOSPC;
-
-	spapr_policy_from_opts(&pol);
-	if (pol.memlock_limit != SPAPR_DMA_UNLIMITED && has_cap_ipc_lock())
-		pol.memlock_limit = SPAPR_DMA_UNLIMITED;
-	for (unsigned int i = 0; i < RTE_DIM(room); i++) {
-		pol.indirect_reserve = room[i];
-		spapr_dma_ctx_set_policy(spapr.ctx, &pol);
-		memset(e, 0, sizeof(*e));
-		rc = spapr_dma_container_attach(spapr.ctx, spapr.be, cfd, gfds, n, 0, c, e);
-		if (rc == 0 || e->step_id != SPAPR_DMA_STEP_PLAN)
-			break;
-	}
-	return rc;
-}
-
 /* One DPDK container with @groups set to it, handed to lib/dma. */
 static int own_container(const int *groups, unsigned int n)
 {
@@ -264,7 +224,7 @@ static int own_container(const int *groups, unsigned int n)
 				   groups[bound], strerror(-rc));
 	}
 	if (rc == 0) {
-		rc = attach(cfd, gfds, n, &ref->c, &e);
+		rc = spapr_container_attach(cfd, gfds, n, &ref->c, &e);
 		if (rc) {
 			spapr_dma_error_format(&e, why, sizeof(why));
 			spapr_fail(rc, "container for group %d: %s", groups[0], why);
@@ -277,9 +237,9 @@ static int own_container(const int *groups, unsigned int n)
 		return spapr.status;
 	}
 	memcpy(ref->groups, groups, n * sizeof(*groups));
-	memcpy(gfd_of[spapr.ncont], gfds, n * sizeof(*gfds));
+	memcpy(ref->group_handles, gfds, n * sizeof(*gfds));
 	ref->ngroups = n;
-	cfds[spapr.ncont] = cfd;
+	ref->container_handle = cfd;
 	spapr.ncont++;
 	return 0;
 }
@@ -320,6 +280,9 @@ int spapr_setup_vfio(void)
 	rc = collect_devices();
 	if (rc)
 		return rc;
+	rc = spapr_refuse_va_early(&plat);
+	if (rc)
+		goto fail;
 	ngroups = unique_groups(groups, RTE_DIM(groups));
 	if (ngroups == 0) {
 		spapr.idle = true;
@@ -365,9 +328,12 @@ fail:
 void spapr_vfio_release(bool unbind)
 {
 	for (unsigned int i = 0; i < spapr.nreleased; i++) {
+		struct spapr_container_ref *ref = &spapr.cont[i];
+
 		if (unbind)
-			undo_bind(cfds[i], spapr.cont[i].groups, gfd_of[i], spapr.cont[i].ngroups);
-		cfds[i] = -1;
+			undo_bind(ref->container_handle, ref->groups, ref->group_handles,
+				  ref->ngroups);
+		ref->container_handle = -1;
 	}
 	spapr.nreleased = 0;
 	if (spapr.be != NULL)
