@@ -15,6 +15,7 @@
 
 #include "spapr_dma.h"
 #include "spapr_model.h"
+#include "spapr_util.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -22,44 +23,17 @@
 #define TiB (1ull << 40)
 #define APP_VA_BASE (4 * GiB)	/* DPDK's default base_virtaddr area on 64-bit */
 
-/* "64K", "2M", "1G", "1.5G", "4096" -> bytes; 0 on error. */
+/* "64K", "2M", "1G", "4096" (spapr_parse_size) -> bytes; 0 on error. */
 static inline uint64_t app_parse_size(const char *s)
 {
-	char *end;
-	double v = strtod(s, &end);
-	uint64_t mul = 1;
+	uint64_t v;
 
-	if (end == s || v < 0)
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': mul = KiB; end++; break;
-	case 'm': case 'M': mul = MiB; end++; break;
-	case 'g': case 'G': mul = GiB; end++; break;
-	case 't': case 'T': mul = TiB; end++; break;
-	default: break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end++;
-	if (*end == 'B')
-		end++;
-	return *end ? 0 : (uint64_t)(v * (double)mul);
+	return spapr_parse_size(s, &v) ? 0 : v;
 }
 
 static inline const char *app_size(uint64_t b, char *buf, size_t len)
 {
-	static const char *const u[] = { "B", "K", "M", "G", "T", "P" };
-	unsigned int i = 0;
-	double v = (double)b;
-
-	while (v >= 1024 && i < 5) {
-		v /= 1024;
-		i++;
-	}
-	if (v == (double)(uint64_t)v)
-		snprintf(buf, len, "%llu%s", (unsigned long long)v, u[i]);
-	else
-		snprintf(buf, len, "%.1f%s", v, u[i]);
-	return buf;
+	return spapr_size_human(b, buf, len);
 }
 
 static inline unsigned int app_log2(uint64_t x)

@@ -33,6 +33,7 @@
 
 #include "spapr_dma.h"
 #include "spapr_model.h"
+#include "spapr_util.h"
 #include "spapr_vfio.h"
 
 struct opts {
@@ -51,15 +52,9 @@ struct memory {
 
 static size_t parse_size(const char *s)
 {
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
+	uint64_t v;
 
-	switch (*end) {
-	case 'K': case 'k': return v << 10;
-	case 'M': case 'm': return v << 20;
-	case 'G': case 'g': return v << 30;
-	default: return *end ? 0 : v;
-	}
+	return spapr_parse_size(s, &v) || v > SIZE_MAX ? 0 : (size_t)v;
 }
 
 static int parse(int argc, char **argv, struct opts *o)

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "spapr_opts.h"
+#include "spapr_util.h"
 
 #define TOKEN_MAX 512
 #define GROUPS_MAX 64
@@ -55,29 +56,7 @@ static int parse_name(const char *val, const char *const *names, size_t n)
 /* "64K", "2M", "0x10000", "1G": bytes. Rejects overflow and junk. */
 static int parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-	unsigned int shift = 0;
-
-	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
-	}
-	if (*end != '\0')
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	return 0;
+	return spapr_parse_size(s, out) ? -EINVAL : 0;
 }
 
 static int parse_bool(const char *s, bool *out)
@@ -96,7 +75,7 @@ static int parse_bool(const char *s, bool *out)
 
 static bool is_pow2(uint64_t v)
 {
-	return v && !(v & (v - 1));
+	return spapr_is_pow2(v);
 }
 
 static unsigned int log2_u64(uint64_t v)

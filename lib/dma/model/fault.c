@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "model_fault.h"
+#include "spapr_util.h"
 
 static const char *const op_names[SPAPR_MODEL_OP_COUNT] = {
 	[SPAPR_MODEL_OP_CONTAINER_OPEN] = "container_open",
@@ -216,18 +217,6 @@ static int parse_errno(const char *s, int *out)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 /* Split @tok in place at ':' into at most 4 trimmed fields. */
 static int split_fields(char *tok, char *field[4])
 {
@@ -241,7 +230,7 @@ static int split_fields(char *tok, char *field[4])
 			return -1;
 		if (colon)
 			*colon = '\0';
-		field[n++] = trim(p);
+		field[n++] = spapr_trim(p);
 		if (!colon)
 			return n;
 		p = colon + 1;
@@ -319,7 +308,7 @@ int model_fault_parse(struct model_faults *f, const char *spec, char *err,
 	/* Parse everything first so that a bad token arms nothing. */
 	for (char *tok = strtok_r(copy, ",;", &save); tok;
 	     tok = strtok_r(NULL, ",;", &save)) {
-		tok = trim(tok);
+		tok = spapr_trim(tok);
 		if (*tok == '\0')
 			continue;
 		if (f->nrules + nparsed >= MODEL_FAULT_MAX_RULES) {

@@ -17,11 +17,7 @@
 #include <string.h>
 
 #include "model_priv.h"
-
-static bool is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
+#include "spapr_util.h"
 
 /* ------------------------------------------------------------------------ */
 /* Platform backends (spec §6): which table_group ops a group has.          */
@@ -108,7 +104,7 @@ static int pnv_create(struct spapr_model *m, struct model_group *g, int num,
 	struct tce_table *t;
 	int err = 0;
 
-	if (!levels || levels > TCE_PNV_MAX_LEVELS || !is_pow2(wsize))
+	if (!levels || levels > TCE_PNV_MAX_LEVELS || !spapr_is_pow2(wsize))
 		return -EINVAL;
 	ls = tce_pnv_level_shift(shift, wsize, levels, model_sys_shift(m));
 	/* 55-bit bus address rule (§5.2), in the kernel's unsigned long */
@@ -206,7 +202,7 @@ static int pseries_create(struct spapr_model *m, struct model_group *g, int num,
 	unsigned int busy;
 	int rc = 0;
 
-	if (!is_pow2(wsize) || levels > 1)
+	if (!spapr_is_pow2(wsize) || levels > 1)
 		return -EINVAL;
 	if (pe->poisoned)
 		return -ENODEV;	/* "in failed DDW device list" */

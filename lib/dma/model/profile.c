@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "spapr_model.h"
+#include "spapr_util.h"
 
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)
@@ -401,36 +402,6 @@ static void unknown_key_error(char *err, size_t errlen, const char *key)
 /* Value parsing.                                                         */
 /* ---------------------------------------------------------------------- */
 
-/* "4096", "0x1000", "4K", "4KiB", "16M", "0x10M". */
-static int parse_number(const char *s, uint64_t *out)
-{
-	static const char suffixes[] = "KMGTP";
-	uint64_t v, mult = 1;
-	char *end;
-	const char *sfx;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno)
-		return -ERANGE;
-	if (*end != '\0') {
-		sfx = strchr(suffixes, toupper((unsigned char)*end));
-		if (sfx == NULL)
-			return -EINVAL;
-		mult = UINT64_C(1) << (10 * (sfx - suffixes + 1));
-		end++;
-		if (strcasecmp(end, "") && strcasecmp(end, "iB") &&
-		    strcasecmp(end, "B"))
-			return -EINVAL;
-	}
-	if (v > UINT64_MAX / mult)
-		return -ERANGE;
-	*out = v * mult;
-	return 0;
-}
-
 static int parse_bool(const char *s, bool *out)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
@@ -475,7 +446,7 @@ static int parse_pgsizes(const char *s, uint64_t *out)
 			t++;
 		for (char *e = t + strlen(t); e > t && isspace((unsigned char)e[-1]);)
 			*--e = '\0';
-		if (parse_number(t, &v))
+		if (spapr_parse_size(t, &v))
 			return -EINVAL;
 		mask |= v;
 	}
@@ -561,7 +532,7 @@ static int set_page_size(struct spapr_model_profile *p, const char *value)
 {
 	uint64_t v;
 
-	if (parse_number(value, &v) || (v != 4 * KiB && v != 64 * KiB))
+	if (spapr_parse_size(value, &v) || (v != 4 * KiB && v != 64 * KiB))
 		return -EINVAL;
 	p->system_page_shift = v == 4 * KiB ? 12 : 16;
 	return 0;
@@ -599,7 +570,7 @@ static int set_value(struct spapr_model_profile *p, const struct key *k,
 		}
 		/* fall through */
 	default:
-		ret = parse_number(value, &v);
+		ret = spapr_parse_size(value, &v);
 		if (ret)
 			return ret;
 		if (k->kind == K_POW2_SIZE && (v & (v - 1)))
@@ -669,22 +640,6 @@ static void emit(struct out *o, const char *fmt, ...)
 		o->used += (size_t)n;
 }
 
-/* "16M" when exact in some unit, else hex. */
-static void format_size(char *buf, size_t len, uint64_t v)
-{
-	static const char units[] = "TGMK";
-
-	for (int i = 0; i < 4 && v; i++) {
-		uint64_t unit = UINT64_C(1) << (10 * (4 - i));
-
-		if (v % unit == 0) {
-			snprintf(buf, len, "%" PRIu64 "%c", v / unit, units[i]);
-			return;
-		}
-	}
-	snprintf(buf, len, "0x%" PRIx64, v);
-}
-
 static void format_pgsizes_list(char *buf, size_t len, uint64_t mask)
 {
 	size_t used = 0;
@@ -696,7 +651,7 @@ static void format_pgsizes_list(char *buf, size_t len, uint64_t mask)
 
 		if (!(mask & (UINT64_C(1) << bit)))
 			continue;
-		format_size(one, sizeof(one), UINT64_C(1) << bit);
+		spapr_size_exact(UINT64_C(1) << bit, one, sizeof(one));
 		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", one);
 		if (n < 0)
 			break;
@@ -757,7 +712,7 @@ static void format_value(const struct spapr_model_profile *p,
 		/* fall through */
 	case K_SIZE:
 	case K_POW2_SIZE:
-		format_size(tmp, sizeof(tmp), *(const uint64_t *)(const void *)field);
+		spapr_size_exact(*(const uint64_t *)(const void *)field, tmp, sizeof(tmp));
 		emit(o, "%s", tmp);
 		break;
 	}
@@ -793,18 +748,6 @@ int spapr_model_profile_format(const struct spapr_model_profile *p, char *buf,
 /* ---------------------------------------------------------------------- */
 /* Loading files.                                                         */
 /* ---------------------------------------------------------------------- */
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
 
 /* '#' at the start of a line or after white space starts a comment. */
 static void strip_comment(char *line)
@@ -884,15 +827,15 @@ static int load_line(struct loader *l, char *line, struct spapr_model_profile *o
 	int ret;
 
 	strip_comment(line);
-	line = trim(line);
+	line = spapr_trim(line);
 	if (*line == '\0')
 		return 0;
 	eq = strchr(line, '=');
 	if (eq == NULL)
 		return load_error(l, "expected 'key = value'");
 	*eq = '\0';
-	key = trim(line);
-	value = trim(eq + 1);
+	key = spapr_trim(line);
+	value = spapr_trim(eq + 1);
 	if (strcmp(key, "base") == 0) {
 		ret = load_base(l, value, out);
 		l->settings++;

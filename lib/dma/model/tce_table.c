@@ -14,15 +14,11 @@
 #include <stdlib.h>
 
 #include "tce_table.h"
+#include "spapr_util.h"
 
 static unsigned int ilog2_u64(uint64_t v)
 {
 	return 63u - (unsigned int)__builtin_clzll(v);
-}
-
-static bool is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
 }
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -82,7 +78,7 @@ uint64_t tce_pnv_table_bytes(unsigned int page_shift, uint64_t window_size,
 	uint64_t bytes = 0, t, direct;
 
 	*ub = false;
-	if (!levels || levels > TCE_PNV_MAX_LEVELS || !is_pow2(window_size))
+	if (!levels || levels > TCE_PNV_MAX_LEVELS || !spapr_is_pow2(window_size))
 		return 0;
 	/* max(0x1000UL, 1UL << (entries_shift + 3)) */
 	t = sld_one(pnv_entries_shift(page_shift, window_size) + 3, ub);
