@@ -175,6 +175,11 @@ void info_print_human(const struct info_opts *o, const struct info_machine *m,
 void info_print_json(const struct info_opts *o, const struct info_machine *m,
 		     const struct info_report *r);
 const char *info_size(uint64_t b, char *buf, size_t len);
+/* Sizes given on the command line or read from the sysroot are at most the
+ * ppc64 user address space (4 PiB), so that sums and roundings of them never
+ * wrap. */
+#define INFO_MAX_BYTES (UINT64_C(1) << 52)
+/* spapr_parse_size() syntax, 1 .. INFO_MAX_BYTES; 0 for anything else. */
 uint64_t info_parse_size(const char *s);
 
 /* Probe GET_INFO of every group with a vfio-pci device on @be (either

@@ -9,52 +9,26 @@
 #include <string.h>
 
 #include "info.h"
+#include "spapr_util.h"
 
 static const char *const sev_name[] = { "error", "warning", "note" };
 
 const char *info_size(uint64_t b, char *buf, size_t len)
 {
-	static const char *const u[] = { "B", "K", "M", "G", "T", "P", "E" };
-	unsigned int i = 0;
-	double v = (double)b;
-
 	if (b == SPAPR_DMA_UNLIMITED) {
 		snprintf(buf, len, "unlimited");
 		return buf;
 	}
-	while (v >= 1024 && i < 6) {
-		v /= 1024;
-		i++;
-	}
-	if (v == (double)(uint64_t)v)
-		snprintf(buf, len, "%llu%s", (unsigned long long)v, u[i]);
-	else
-		snprintf(buf, len, "%.1f%s", v, u[i]);
-	return buf;
+	return spapr_size_human(b, buf, len);
 }
 
 uint64_t info_parse_size(const char *s)
 {
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
-	unsigned int sh = 0;
+	uint64_t v;
 
-	if (end == s)
+	if (spapr_parse_size(s, &v) || v > INFO_MAX_BYTES)
 		return 0;
-	switch (*end) {
-	case 'k': case 'K': sh = 10; end++; break;
-	case 'm': case 'M': sh = 20; end++; break;
-	case 'g': case 'G': sh = 30; end++; break;
-	case 't': case 'T': sh = 40; end++; break;
-	default: break;
-	}
-	if (*end == 'i')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end || (sh && v > (~0ull >> sh)))
-		return 0;
-	return v << sh;
+	return v;
 }
 
 static void pgsizes_text(uint64_t mask, char *buf, size_t len)

@@ -8,12 +8,14 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 #include <numa.h>
 
 #include "info.h"
+#include "spapr_util.h"
 #include "spapr_vfio.h"
 
 void info_note(struct info_machine *m, const char *fmt, ...)
@@ -43,18 +46,91 @@ static const char *sysroot_path(const char *root, const char *rel, char *buf, si
 	return buf;
 }
 
+/*
+ * Files under the sysroot are not trusted (a test tree, a copy of /sys):
+ * only regular files are read. A FIFO would block (O_NONBLOCK keeps open()
+ * itself from waiting), a device such as /dev/zero never ends (errno
+ * EINVAL for both). Lines are read with a budget, so that a huge file ends
+ * too.
+ */
+#define INFO_MAX_LINES 65536u
+
+struct text_file {
+	FILE *f;
+	unsigned int lines_left;
+};
+
+static int text_open(struct text_file *t, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	t->f = NULL;
+	t->lines_left = INFO_MAX_LINES;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	t->f = fdopen(fd, "r");
+	if (!t->f) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return 0;
+}
+
+static bool text_gets(struct text_file *t, char *line, size_t len)
+{
+	if (!t->f || !t->lines_left)
+		return false;
+	t->lines_left--;
+	return fgets(line, (int)len, t->f) != NULL;
+}
+
+static void text_close(struct text_file *t)
+{
+	if (t->f)
+		fclose(t->f);
+	t->f = NULL;
+}
+
+/* What errno says about a sysroot file that could not be read. */
+static const char *text_error(int err)
+{
+	return err == EINVAL ? "not a regular file" : strerror(err);
+}
+
 /* First line of a file, newline stripped. -errno on failure. */
 static int read_line(const char *path, char *out, size_t len)
 {
-	FILE *f = fopen(path, "r");
+	struct text_file t;
+	int rc = text_open(&t, path);
 
-	if (!f)
-		return -errno;
-	if (!fgets(out, (int)len, f))
+	if (rc)
+		return rc;
+	if (!text_gets(&t, out, len))
 		out[0] = '\0';
-	fclose(f);
+	text_close(&t);
 	out[strcspn(out, "\n")] = '\0';
 	return 0;
+}
+
+/* A decimal number in [0, max] at the start of @s, or -1. */
+static long bounded_number(const char *s, long max)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return errno || v > max ? -1 : v;
 }
 
 static long read_long(const char *path, long dflt)
@@ -123,13 +199,13 @@ static void read_hypervisor(const char *root, const char *machine, struct info_m
 static void read_cpuinfo(const char *root, struct info_machine *m)
 {
 	char p[PATH_MAX], line[512], v[128], machine[128] = "";
-	FILE *f = fopen(sysroot_path(root, "proc/cpuinfo", p, sizeof(p)), "r");
+	struct text_file f;
 
-	if (!f) {
-		info_note(m, "%s: %s", p, strerror(errno));
+	if (text_open(&f, sysroot_path(root, "proc/cpuinfo", p, sizeof(p)))) {
+		info_note(m, "%s: %s", p, text_error(errno));
 		return;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while (text_gets(&f, line, sizeof(line))) {
 		if (cpuinfo_value(line, "platform", v, sizeof(v)))
 			info_copy(m->platform, sizeof(m->platform), v);
 		else if (cpuinfo_value(line, "MMU", v, sizeof(v)))
@@ -140,7 +216,7 @@ static void read_cpuinfo(const char *root, struct info_machine *m)
 					cpuinfo_value(line, "model name", v, sizeof(v))))
 			info_copy(m->cpu, sizeof(m->cpu), v);
 	}
-	fclose(f);
+	text_close(&f);
 	m->power = m->platform[0] != '\0';
 	read_hypervisor(root, machine, m);
 }
@@ -162,17 +238,18 @@ static void read_platform(const char *root, struct info_machine *m)
 	if (!strcmp(root, "/")) {
 		m->page_shift = (unsigned int)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
 	} else {
-		/* Fake trees give the kernel page size as proc/self/smaps does. */
-		FILE *f = fopen(sysroot_path(root, "proc/self/smaps", p, sizeof(p)), "r");
+		/* Fake trees give the kernel page size as proc/self/smaps does
+		 * (4K..1G, a power of two). */
+		struct text_file f;
 		unsigned long kb = 0;
 
-		while (f && fgets(line, sizeof(line), f) &&
+		text_open(&f, sysroot_path(root, "proc/self/smaps", p, sizeof(p)));
+		while (text_gets(&f, line, sizeof(line)) &&
 		       sscanf(line, "KernelPageSize: %lu kB", &kb) != 1)
 			;
-		if (f)
-			fclose(f);
-		if (kb)
-			m->page_shift = (unsigned int)__builtin_ctzl(kb * 1024);
+		text_close(&f);
+		if (kb >= 4 && kb <= (1ul << 20) && spapr_is_pow2(kb))
+			m->page_shift = (unsigned int)__builtin_ctzl(kb) + 10;
 	}
 	if (!m->page_shift) {
 		m->page_shift = 16;
@@ -184,27 +261,39 @@ static void read_platform(const char *root, struct info_machine *m)
 
 /* ---- NUMA ---------------------------------------------------------------- */
 
+/* CPUs of a cpulist ("0-7,16,18-19"); stops at anything malformed. CPU
+ * numbers are below 2^20, so the count cannot wrap. */
 static unsigned int cpulist_count(const char *s)
 {
+	const long max_cpu = (1l << 20) - 1;
 	unsigned int n = 0;
 
 	while (*s) {
-		char *end;
-		long a = strtol(s, &end, 10), b = a;
+		long a = bounded_number(s, max_cpu), b = a;
+		const char *end = s + strspn(s, "0123456789");
 
-		if (end == s)
+		if (a < 0)
 			break;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
+		if (*end == '-') {
+			b = bounded_number(end + 1, max_cpu);
+			end += 1 + strspn(end + 1, "0123456789");
+		}
+		if (b < a)
+			break;
 		n += (unsigned int)(b - a + 1);
 		s = *end == ',' ? end + 1 : end;
 	}
 	return n;
 }
 
+static int int_cmp(int a, int b)
+{
+	return (a > b) - (a < b);
+}
+
 static int node_cmp(const void *a, const void *b)
 {
-	return ((const struct info_node *)a)->id - ((const struct info_node *)b)->id;
+	return int_cmp(((const struct info_node *)a)->id, ((const struct info_node *)b)->id);
 }
 
 static void read_numa(const char *root, struct info_machine *m)
@@ -216,9 +305,12 @@ static void read_numa(const char *root, struct info_machine *m)
 	while (d && (e = readdir(d)) && m->nnodes < INFO_MAX_NODE) {
 		struct info_node *n = &m->nodes[m->nnodes];
 
-		if (strncmp(e->d_name, "node", 4) || e->d_name[4] < '0' || e->d_name[4] > '9')
+		long id = strncmp(e->d_name, "node", 4) ? -1 :
+			  bounded_number(e->d_name + 4, INT_MAX);
+
+		if (id < 0)
 			continue;
-		n->id = atoi(e->d_name + 4);
+		n->id = (int)id;
 		snprintf(f, sizeof(f), "%s/%s/cpulist", p, e->d_name);
 		read_line(f, n->cpulist, sizeof(n->cpulist));
 		n->ncpus = cpulist_count(n->cpulist);
@@ -227,7 +319,7 @@ static void read_numa(const char *root, struct info_machine *m)
 	if (d)
 		closedir(d);
 	else
-		info_note(m, "%s: %s (NUMA nodes unknown)", p, strerror(errno));
+		info_note(m, "%s: %s (NUMA nodes unknown)", p, text_error(errno));
 	qsort(m->nodes, m->nnodes, sizeof(m->nodes[0]), node_cmp);
 	/* libnuma reads the running kernel: use it only for the real root. */
 	if (strcmp(root, "/"))
@@ -268,13 +360,16 @@ static void read_pools_in(struct info_machine *m, const char *dir, int node)
 		unsigned long kb;
 		long nr, fr;
 
-		if (sscanf(e->d_name, "hugepages-%lukB", &kb) != 1)
+		/* 4K..1T pages; counts that fit the address space. */
+		if (sscanf(e->d_name, "hugepages-%lukB", &kb) != 1 || kb < 4 ||
+		    kb > (1ul << 30) || !spapr_is_pow2(kb))
 			continue;
 		snprintf(f, sizeof(f), "%s/%s/nr_hugepages", dir, e->d_name);
 		nr = read_long(f, -1);
 		snprintf(f, sizeof(f), "%s/%s/free_hugepages", dir, e->d_name);
 		fr = read_long(f, -1);
-		if (nr >= 0)
+		if (nr >= 0 && (uint64_t)nr <= INFO_MAX_BYTES / (kb * 1024) &&
+		    fr <= nr)
 			add_pool(m, (uint64_t)kb * 1024, node, nr, fr);
 	}
 	if (d)
@@ -328,7 +423,7 @@ static void read_dev(const char *dir, const char *bdf, struct info_dev *d)
 	link_base(f, d->driver, sizeof(d->driver));
 	snprintf(f, sizeof(f), "%s/%s/iommu_group", dir, bdf);
 	link_base(f, g, sizeof(g));
-	d->group = g[0] ? atoi(g) : -1;
+	d->group = (int)bounded_number(g, INT_MAX);
 }
 
 static int dev_cmp(const void *a, const void *b)
@@ -359,7 +454,7 @@ static bool driver_ok_for_vfio(const char *drv)
 
 static int group_cmp(const void *a, const void *b)
 {
-	return ((const struct info_group *)a)->num - ((const struct info_group *)b)->num;
+	return int_cmp(((const struct info_group *)a)->num, ((const struct info_group *)b)->num);
 }
 
 /* Groups from the devices (the kernel's iommu_groups/N/devices agree). */
@@ -385,7 +480,7 @@ static void read_pci(const char *root, struct info_machine *m)
 	struct dirent *e;
 
 	if (!d) {
-		info_note(m, "%s: %s (no PCI devices listed)", p, strerror(errno));
+		info_note(m, "%s: %s (no PCI devices listed)", p, text_error(errno));
 		return;
 	}
 	while ((e = readdir(d)) && m->ndev < INFO_MAX_DEV)
@@ -401,7 +496,7 @@ static void read_pci(const char *root, struct info_machine *m)
 static void read_limits(const char *root, struct info_machine *m)
 {
 	char p[PATH_MAX], line[256];
-	FILE *f;
+	struct text_file f;
 
 	m->root = strcmp(root, "/") ? false : geteuid() == 0;
 	if (!strcmp(root, "/")) {
@@ -411,21 +506,21 @@ static void read_limits(const char *root, struct info_machine *m)
 			m->memlock = rl.rlim_cur == RLIM_INFINITY ? SPAPR_DMA_UNLIMITED : rl.rlim_cur;
 			m->memlock_known = true;
 		}
-	} else if ((f = fopen(sysroot_path(root, "proc/self/limits", p, sizeof(p)), "r"))) {
+	} else if (!text_open(&f, sysroot_path(root, "proc/self/limits", p, sizeof(p)))) {
 		char soft[32];
 
-		while (fgets(line, sizeof(line), f))
+		while (text_gets(&f, line, sizeof(line)))
 			if (sscanf(line, "Max locked memory %31s", soft) == 1) {
 				m->memlock = !strcmp(soft, "unlimited") ? SPAPR_DMA_UNLIMITED
 									 : strtoull(soft, NULL, 10);
 				m->memlock_known = true;
 			}
-		fclose(f);
+		text_close(&f);
 	}
 	if (!m->memlock_known)
 		info_note(m, "RLIMIT_MEMLOCK not readable");
-	f = fopen(sysroot_path(root, "proc/self/status", p, sizeof(p)), "r");
-	while (f && fgets(line, sizeof(line), f)) {
+	text_open(&f, sysroot_path(root, "proc/self/status", p, sizeof(p)));
+	while (text_gets(&f, line, sizeof(line))) {
 		unsigned long long cap;
 
 		if (sscanf(line, "CapEff: %llx", &cap) == 1) {
@@ -433,8 +528,7 @@ static void read_limits(const char *root, struct info_machine *m)
 			m->cap_known = true;
 		}
 	}
-	if (f)
-		fclose(f);
+	text_close(&f);
 	if (!m->cap_known)
 		info_note(m, "%s: CapEff not readable (CAP_IPC_LOCK unknown)", p);
 }

@@ -36,7 +36,8 @@ static int run(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "'%s' %s 2>/dev/null", tool, args);
+	/* A hang is a failure (status 124), not a stuck test. */
+	snprintf(cmd, sizeof(cmd), "timeout 30 '%s' %s 2>/dev/null", tool, args);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -187,6 +188,15 @@ static void test_usage(void)
 	T_EQ(run("--policy fastest"), 2);
 	T_EQ(run("--help"), 0);
 	T_HAS("pseries-powervm-sriov-vf");
+	/* Sizes that would wrap when rounded or summed are refused. */
+	T_EQ(run("--model powernv9 --mem 18446744073709551615"), 2);
+	T_EQ(run("--model powernv9 --mem -1"), 2);
+	T_EQ(run("--model powernv9 --mem 8P"), 2);
+	T_EQ(run("--model powernv9 --page 9223372036854775808"), 2);
+	T_EQ(run("--model powernv9 --memlock 99999999999999999999"), 2);
+	T_EQ(run("--model powernv9 --hugepages 18446744073709551615@1G"), 2);
+	T_EQ(run("--model powernv9 --mem 4P --json"), 0);
+	T_HAS("\"memory_bytes\": 4503599627370496");
 }
 
 /* ---- fake sysfs roots ---------------------------------------------------- */
@@ -374,6 +384,59 @@ static void test_sysroot_powervm(void)
 	drop_root();
 }
 
+/*
+ * A tree nobody should trust: FIFOs (reading one blocks), /dev/zero (never
+ * ends), numbers that overflow when converted or counted, group and node
+ * numbers outside int. spapr-info must finish, say what it could not read,
+ * and print its whole report (a sanitizer stop would cut it short).
+ */
+static void test_sysroot_hostile(void)
+{
+	char path[512];
+
+	make_root("hostile");
+	link_to("proc/cpuinfo", "/dev/zero");
+	link_to("proc/self/status", "/dev/zero");
+	put("proc/self/smaps", "KernelPageSize: 18014398509481984 kB\n");
+	put("sys/devices/system/node/node0/cpulist", "0-9223372036854775807\n");
+	put("sys/devices/system/node/node1/cpulist", "9-3,x\n");
+	put("sys/devices/system/node/node99999999999/cpulist", "0\n");
+	put("sys/kernel/mm/hugepages/hugepages-18014398509481984kB/nr_hugepages", "1\n");
+	put("sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "9223372036854775807\n");
+	put("sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "2\n");
+	put("sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "1\n");
+	fake_dev("0000:01:00.0", "0x020000\n", 0, "vfio-pci", 7);
+	link_to("sys/bus/pci/devices/0000:01:00.0/iommu_group",
+		"../../../kernel/iommu_groups/-2147483648");
+	fake_dev("0000:02:00.0", "0x020000\n", 0, "vfio-pci", 7);
+	link_to("sys/bus/pci/devices/0000:02:00.0/iommu_group",
+		"../../../kernel/iommu_groups/2147483647");
+	fake_dev("0000:03:00.0", "0x020000\n", 0, "vfio-pci", 3);
+	put("proc/sys/kernel/osrelease", "");
+	put("proc/self/limits", "");
+	for (const char *f = "proc/sys/kernel/osrelease\0proc/self/limits\0"
+			     "sys/bus/pci/devices/0000:03:00.0/vendor\0"; *f; f += strlen(f) + 1) {
+		snprintf(path, sizeof(path), "%s/%s", root, f);
+		unlink(path);
+		if (mkfifo(path, 0600))
+			T_FAIL_AT("mkfifo %s: %s", path, strerror(errno));
+	}
+
+	T_EQ(run("--sysroot %s --json", root), 1);
+	T_HAS("proc/cpuinfo: not a regular file");
+	T_HAS("CapEff not readable");
+	T_HAS("RLIMIT_MEMLOCK not readable");
+	T_HAS("system page size not readable");
+	T_HAS("{\"node\": 1, \"cpus\": 0, \"cpulist\": \"9-3,x\"}");
+	T_HAS("{\"node\": -1, \"page_size\": 1073741824, \"nr\": 2, \"free\": 1}");
+	T_HASNT("\"page_size\": 2097152");
+	T_HAS("{\"group\": 2147483647");
+	T_HASNT("-2147483648");
+	T_HAS("\"findings\"");
+	T_HAS("\n}\n");	/* the report ran to its end */
+	drop_root();
+}
+
 /* This machine: honest about not being POWER. */
 static void test_this_machine(void)
 {
@@ -401,6 +464,7 @@ int main(int argc, char **argv)
 	T_RUN(test_usage);
 	T_RUN(test_sysroot_powernv);
 	T_RUN(test_sysroot_powervm);
+	T_RUN(test_sysroot_hostile);
 	T_RUN(test_this_machine);
 	return t_finish();
 }
