@@ -7,6 +7,7 @@
 
 #include "rte_bus_spapr.h"
 #include "spapr_priv.h"
+#include "spapr_dpdk_compat.h"
 
 static void add_window(struct rte_tel_data *d, unsigned int i)
 {
@@ -18,12 +19,12 @@ static void add_window(struct rte_tel_data *d, unsigned int i)
 	spapr_dma_container_plan(spapr.cont[i].c, &p);
 	spapr_dma_container_window(spapr.cont[i].c, &start, &size, &shift);
 	rte_tel_data_add_dict_string(d, "mode", p.mode == SPAPR_DMA_MODE_DIRECT ? "direct" : "indirect");
-	rte_tel_data_add_dict_u64(d, "window_start", start);
-	rte_tel_data_add_dict_u64(d, "window_size", size);
-	rte_tel_data_add_dict_u64(d, "tce_page_size", 1ull << shift);
-	rte_tel_data_add_dict_u64(d, "levels", p.levels);
-	rte_tel_data_add_dict_u64(d, "groups", spapr.cont[i].ngroups);
-	rte_tel_data_add_dict_u64(d, "first_group", (uint64_t)spapr.cont[i].groups[0]);
+	spapr_compat_tel_add_dict_uint(d, "window_start", start);
+	spapr_compat_tel_add_dict_uint(d, "window_size", size);
+	spapr_compat_tel_add_dict_uint(d, "tce_page_size", 1ull << shift);
+	spapr_compat_tel_add_dict_uint(d, "levels", p.levels);
+	spapr_compat_tel_add_dict_uint(d, "groups", spapr.cont[i].ngroups);
+	spapr_compat_tel_add_dict_uint(d, "first_group", (uint64_t)spapr.cont[i].groups[0]);
 	spapr_plan_line(i, line, sizeof(line));
 	rte_tel_data_add_dict_string(d, "plan", line);
 }
@@ -43,9 +44,9 @@ static int tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "policy", info.policy);
 	rte_tel_data_add_dict_string(d, "eal_iova_mode", info.eal_iova_va ? "VA" : "PA");
 	rte_tel_data_add_dict_int(d, "memseg_iovas_rewritten", info.iovas_rewritten);
-	rte_tel_data_add_dict_u64(d, "containers", info.containers);
-	rte_tel_data_add_dict_u64(d, "groups", info.groups);
-	rte_tel_data_add_dict_u64(d, "mem_bytes", info.mem_bytes);
+	spapr_compat_tel_add_dict_uint(d, "containers", info.containers);
+	spapr_compat_tel_add_dict_uint(d, "groups", info.groups);
+	spapr_compat_tel_add_dict_uint(d, "mem_bytes", info.mem_bytes);
 	for (unsigned int i = 0; i < spapr.ncont && i < 8; i++) {
 		struct rte_tel_data *w = rte_tel_data_alloc();
 		char name[32];
@@ -82,20 +83,20 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 			tot.ops[k] += st.ops[k];
 	}
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "containers", spapr.ncont);
-	rte_tel_data_add_dict_u64(d, "windows", tot.windows);
-	rte_tel_data_add_dict_u64(d, "tces_in_use", tot.tces_in_use);
-	rte_tel_data_add_dict_u64(d, "bytes_registered", tot.bytes_registered);
-	rte_tel_data_add_dict_u64(d, "bytes_mapped", tot.bytes_mapped);
-	rte_tel_data_add_dict_u64(d, "registrations", tot.registrations);
-	rte_tel_data_add_dict_u64(d, "mappings", tot.mappings);
-	rte_tel_data_add_dict_u64(d, "table_bytes_charged", tot.table_bytes_charged);
-	rte_tel_data_add_dict_u64(d, "kernel_ops", tot.kernel_ops);
-	rte_tel_data_add_dict_u64(d, "iova_free", tot.iova_free);
-	rte_tel_data_add_dict_u64(d, "mem_events", spapr.mem_events);
-	rte_tel_data_add_dict_u64(d, "mem_event_errors", spapr.mem_event_errors);
+	spapr_compat_tel_add_dict_uint(d, "containers", spapr.ncont);
+	spapr_compat_tel_add_dict_uint(d, "windows", tot.windows);
+	spapr_compat_tel_add_dict_uint(d, "tces_in_use", tot.tces_in_use);
+	spapr_compat_tel_add_dict_uint(d, "bytes_registered", tot.bytes_registered);
+	spapr_compat_tel_add_dict_uint(d, "bytes_mapped", tot.bytes_mapped);
+	spapr_compat_tel_add_dict_uint(d, "registrations", tot.registrations);
+	spapr_compat_tel_add_dict_uint(d, "mappings", tot.mappings);
+	spapr_compat_tel_add_dict_uint(d, "table_bytes_charged", tot.table_bytes_charged);
+	spapr_compat_tel_add_dict_uint(d, "kernel_ops", tot.kernel_ops);
+	spapr_compat_tel_add_dict_uint(d, "iova_free", tot.iova_free);
+	spapr_compat_tel_add_dict_uint(d, "mem_events", spapr.mem_events);
+	spapr_compat_tel_add_dict_uint(d, "mem_event_errors", spapr.mem_event_errors);
 	for (unsigned int k = 0; k < SPAPR_DMA_OP_COUNT; k++)
-		rte_tel_data_add_dict_u64(d, spapr_dma_op_name(k), tot.ops[k]);
+		spapr_compat_tel_add_dict_uint(d, spapr_dma_op_name(k), tot.ops[k]);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "spapr_model.h"
 #include "rte_pmd_spapr_model.h"
 #include "smn.h"
+#include "spapr_dpdk_compat.h"
 
 RTE_LOG_REGISTER(smn_logtype, pmd.net.spapr_model, INFO);
 
@@ -396,7 +397,8 @@ static void dev_sums(const struct smn_port *p, struct smn_dev_stats *rx, struct 
 	}
 }
 
-static int smn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
+static int smn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s,
+			 spapr_compat_queue_stats *q)
 {
 	struct smn_port *p = port_of(dev);
 	struct smn_dev_stats rx, tx;
@@ -410,15 +412,19 @@ static int smn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
 			s->ipackets += r->packets;
 			s->ibytes += r->bytes;
 			s->ierrors += r->errors;
-			s->q_ipackets[i] = r->packets;
-			s->q_ibytes[i] = r->bytes;
+			if (q != NULL) {
+				q->q_ipackets[i] = r->packets;
+				q->q_ibytes[i] = r->bytes;
+			}
 		}
 		if (t != NULL) {
 			s->opackets += t->packets;
 			s->obytes += t->bytes;
 			s->oerrors += t->errors;
-			s->q_opackets[i] = t->packets;
-			s->q_obytes[i] = t->bytes;
+			if (q != NULL) {
+				q->q_opackets[i] = t->packets;
+				q->q_obytes[i] = t->bytes;
+			}
 		}
 	}
 	s->imissed = rx.wire_drops;
@@ -426,6 +432,7 @@ static int smn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
 	s->oerrors += tx.dma_faults + tx.dma_frozen;
 	return 0;
 }
+SPAPR_COMPAT_DEFINE_STATS_GET(smn_stats_get);
 
 static int smn_stats_reset(struct rte_eth_dev *dev)
 {
@@ -556,7 +563,7 @@ static const struct eth_dev_ops smn_ops = {
 	.tx_queue_setup = smn_tx_setup,
 	.rx_queue_release = smn_rx_release,
 	.tx_queue_release = smn_tx_release,
-	.stats_get = smn_stats_get,
+	.stats_get = SPAPR_COMPAT_STATS_GET_OP(smn_stats_get),
 	.stats_reset = smn_stats_reset,
 	.xstats_get = smn_xstats_get,
 	.xstats_get_names = smn_xstats_names,
