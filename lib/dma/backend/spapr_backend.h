@@ -80,7 +80,7 @@ struct spapr_backend_host {
 };
 
 /** Operations of a backend. All are mandatory but host_info (without it,
- *  spapr_dma_platform_from_backend() returns -EOPNOTSUPP). */
+ *  spapr_dma_platform_from_backend() returns -EOPNOTSUPP) and locked_bytes. */
 struct spapr_backend_ops {
 	/* --- files --- */
 	/** open("/dev/vfio/vfio"): a new container with no IOMMU driver set. */
@@ -140,6 +140,16 @@ struct spapr_backend_ops {
 	 * caller's. -EFAULT if @out is NULL.
 	 */
 	int (*host_info)(struct spapr_backend *be, struct spapr_backend_host *out);
+	/**
+	 * *bytes = the calling process's mm->locked_vm in bytes: what REGISTER
+	 * and CREATE charge and UNREGISTER and REMOVE give back (§3.5, §5.3).
+	 * A real kernel shows it as VmLck in /proc/self/status (mlock()ed pages
+	 * count too: only differences are meaningful). Optional (NULL: unknown).
+	 * lib/dma compares it around UNREGISTER to see registrations the kernel
+	 * orphaned instead of freeing (tce_iommu_unregister_pages() ignores
+	 * mm_iommu_put()'s -EBUSY).
+	 */
+	int (*locked_bytes)(struct spapr_backend *be, uint64_t *bytes);
 };
 
 /** A backend instance. Implementations embed this as their first member. */

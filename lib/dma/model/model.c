@@ -410,6 +410,23 @@ static int be_host_info(struct spapr_backend *be, struct spapr_backend_host *out
 	return 0;
 }
 
+/* locked_vm of the current mm (account_locked_vm's counter). Not an ioctl:
+ * no counter, no fault point. */
+static int be_locked_bytes(struct spapr_backend *be, uint64_t *bytes)
+{
+	struct spapr_model *m = to_model(be);
+	struct model_mm *mm;
+
+	if (bytes == NULL)
+		return -EFAULT;
+	pthread_mutex_lock(&m->lock);
+	mm = model_mm_get(m, m->cur_mm);
+	if (mm)
+		*bytes = mm->locked_vm << model_sys_shift(m);
+	pthread_mutex_unlock(&m->lock);
+	return mm ? 0 : -ENOENT;
+}
+
 static const struct spapr_backend_ops model_ops = {
 	.container_open = be_container_open,
 	.group_open = be_group_open,
@@ -430,6 +447,7 @@ static const struct spapr_backend_ops model_ops = {
 	.disable = be_disable,
 	.eeh_pe_op = be_eeh_pe_op,
 	.host_info = be_host_info,
+	.locked_bytes = be_locked_bytes,
 };
 
 /* ------------------------------------------------------------------------ */

@@ -257,6 +257,28 @@ static int vfio_host_info(struct spapr_backend *be, struct spapr_backend_host *o
 	return 0;
 }
 
+/* VmLck of /proc/self/status: the kernel prints mm->locked_vm in kB. */
+static int vfio_locked_bytes(struct spapr_backend *be, uint64_t *bytes)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	unsigned long long kb;
+	char line[256];
+	int rc = -ENODATA;
+
+	(void)be;
+	if (bytes == NULL)
+		return -EFAULT;
+	if (f == NULL)
+		return -errno;
+	while (rc && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %llu kB", &kb) == 1) {
+			*bytes = (uint64_t)kb << 10;
+			rc = 0;
+		}
+	fclose(f);
+	return rc;
+}
+
 static const struct spapr_backend_ops vfio_ops = {
 	.container_open = vfio_container_open,
 	.group_open = vfio_group_open,
@@ -277,6 +299,7 @@ static const struct spapr_backend_ops vfio_ops = {
 	.disable = vfio_disable,
 	.eeh_pe_op = vfio_eeh_pe_op,
 	.host_info = vfio_host_info,
+	.locked_bytes = vfio_locked_bytes,
 };
 
 /* ---------------------------------------------------------------------- */
