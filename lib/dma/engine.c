@@ -11,6 +11,7 @@
  *   4. commit the new state in memory (cannot fail: step 1 reserved it).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,14 +121,7 @@ static uint64_t work_bytes(const struct spapr_dma_mem_region *r, unsigned int n,
 
 void spapr_dma_ctx_destroy(struct spapr_dma_ctx *ctx)
 {
-	if (!ctx)
-		return;
-	while (ctx->ncont)
-		spapr_dma_container_destroy(ctx->cont[ctx->ncont - 1], NULL);
-	free(ctx->cont);
-	free(ctx->segs);
-	free(ctx->regs);
-	free(ctx);
+	spapr_dma_ctx_teardown(ctx, NULL);
 }
 
 unsigned int spapr_dma_ctx_containers(const struct spapr_dma_ctx *ctx)
@@ -193,6 +187,7 @@ struct ctx_tx {
 	struct cmap *maps;
 	unsigned int nmaps;
 	struct dma_lookup *lk;
+	uint64_t quarantined;	/* IOVA bytes the commit of a removal quarantined */
 };
 
 static void tx_free(struct ctx_tx *t)
@@ -394,17 +389,77 @@ static void ctx_commit_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem
 	qsort(ctx->regs, ctx->nregs, sizeof(*ctx->regs), cmp_reg);
 }
 
+/* -EIO if a container of @ctx is broken (mem add and remove refuse to run). */
+static int refuse_broken(const struct spapr_dma_ctx *ctx, struct spapr_dma_error *err)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->ncont; i++)
+		if (ctx->cont[i]->broken) {
+			err_set(err, SPAPR_DMA_STEP_BROKEN, EIO, "container %d is broken: %s",
+				ctx->cont[i]->handle, ctx->cont[i]->broken_why);
+			return -EIO;
+		}
+	return 0;
+}
+
+/* locked_vm before a call, to see what the kernel kept after it. */
+struct witness {
+	bool known;
+	uint64_t before;
+};
+
+static void witness_start(const struct spapr_dma_ctx *ctx, struct spapr_dma_container *c,
+			  struct witness *w)
+{
+	if (!c && ctx->ncont)
+		c = ctx->cont[0];
+	w->known = c && k_locked(c, &w->before);
+}
+
+/* Bytes of locked_vm the kernel kept although it should have dropped
+ * @expect bytes since witness_start (0 if the backend cannot tell). */
+static uint64_t witness_kept(struct spapr_dma_container *c, const struct witness *w,
+			     uint64_t expect)
+{
+	uint64_t now, dropped;
+
+	if (!w->known || !k_locked(c, &now))
+		return 0;
+	dropped = now < w->before ? w->before - now : 0;
+	if (now > w->before)	/* grew: kept all of expect and more */
+		return expect + (now - w->before);
+	return dropped < expect ? expect - dropped : 0;
+}
+
+/* Say what a kept locked_vm charge means (§3.5, §3.6 step 8). */
+static void note_kept(struct spapr_dma_leak *l, uint64_t kept)
+{
+	char a[24];
+
+	l->locked_bytes += kept;
+	leak_note(l, "the kernel kept %s charged to locked_vm (an orphaned registration: a TCE "
+		  "it could not clear, or a failed CREATE): pinned and charged until the process "
+		  "exits", dma_size_str(kept, a, sizeof(a)));
+}
+
 int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_region *r,
 		      unsigned int n, struct spapr_dma_error *err)
 {
+	struct spapr_dma_leak leak = { 0 };
 	struct undo_log log = { 0 };
 	struct dma_layout lay;
+	struct witness wit;
 	struct ctx_tx *tx;
+	uint64_t kept;
 	unsigned int i;
 	int rc;
 
 	if (!n)
 		return 0;
+	if ((rc = refuse_broken(ctx, err)))
+		return rc;
+	witness_start(ctx, NULL, &wit);
 	rc = add_prepare(ctx, r, n, &lay, err);
 	if (rc)
 		return rc;
@@ -414,7 +469,12 @@ int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_regi
 	for (i = 0; !rc && i < ctx->ncont; i++)
 		rc = container_add(ctx->cont[i], r, n, lay.regs, lay.nregs, &tx[i], &log, err);
 	if (rc) {
-		undo_run(&log);
+		undo_run(&log, &leak);
+		/* Only new registrations were made: locked_vm must be back. */
+		if (ctx->ncont && !leak.registered_bytes &&
+		    (kept = witness_kept(ctx->cont[0], &wit, 0)))
+			note_kept(&leak, kept);
+		err_leak(err, &leak);
 		for (i = 0; tx && i < ctx->ncont; i++)
 			tx_free(&tx[i]);
 	} else {
@@ -505,6 +565,52 @@ static int unregister_emptied(struct spapr_dma_container *c, uint64_t va, uint64
 	return rc;
 }
 
+static bool is_pseries(const struct spapr_dma_ctx *ctx)
+{
+	return ctx->plat.kind == SPAPR_DMA_PLATFORM_PSERIES;
+}
+
+/* The registration holding @va, or NULL. */
+static const struct ctx_reg *reg_of(const struct spapr_dma_ctx *ctx, uint64_t va)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nregs; i++)
+		if (va >= ctx->regs[i].va && va - ctx->regs[i].va < ctx->regs[i].len)
+			return &ctx->regs[i];
+	return NULL;
+}
+
+static bool reg_emptied(const struct ctx_reg *g, uint64_t va, uint64_t len)
+{
+	return g && g->live == reg_removed(g, va, len);
+}
+
+/* Bytes of the registrations removing [va, va+len) empties. */
+static uint64_t emptied_bytes(const struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len)
+{
+	uint64_t b = 0;
+	unsigned int i;
+
+	for (i = 0; i < ctx->nregs; i++)
+		if (reg_emptied(&ctx->regs[i], va, len))
+			b += ctx->regs[i].len;
+	return b;
+}
+
+/* Memory for the commit of a removal: a snapshot, one more map (a split),
+ * free-list slots for the IOVA given back, room to hold IOVA back. */
+static int remove_reserve(struct spapr_dma_container *c, unsigned int hits, struct ctx_tx *tx)
+{
+	tx->lk = lookup_alloc(c->nmaps + 1);
+	if (!tx->lk || grow((void **)&c->maps, &c->mcap, c->nmaps + 1, sizeof(*c->maps)))
+		return -ENOMEM;
+	if (c->indirect && (dma_iova_reserve(&c->alloc, hits + c->nheld) ||
+			    grow((void **)&c->held, &c->hcap, c->nheld + hits, sizeof(*c->held))))
+		return -ENOMEM;
+	return 0;
+}
+
 static int container_remove(struct spapr_dma_container *c, uint64_t va, uint64_t len,
 			    struct ctx_tx *tx, struct undo_log *log, struct spapr_dma_error *err)
 {
@@ -513,23 +619,69 @@ static int container_remove(struct spapr_dma_container *c, uint64_t va, uint64_t
 
 	if (!rc)
 		rc = unregister_emptied(c, va, len, log, err);
-	if (rc)
-		return rc;
-	/* What the commit needs: a snapshot, one more map (a split), free slots. */
-	tx->lk = lookup_alloc(c->nmaps + 1);
-	if (!tx->lk || grow((void **)&c->maps, &c->mcap, c->nmaps + 1, sizeof(*c->maps)) ||
-	    (c->indirect && dma_iova_reserve(&c->alloc, hits))) {
-		rc = -ENOMEM;
+	if (!rc && (rc = remove_reserve(c, hits, tx)))
 		err_set(err, SPAPR_DMA_STEP_MEMORY, rc, "out of memory removing memory");
-	}
 	return rc;
 }
 
-static void container_commit_remove(struct spapr_dma_container *c, uint64_t va, uint64_t len,
-				    struct ctx_tx *tx)
+/* IOVA of removed memory no device may reach any more is given back, else
+ * held back or quarantined (indirect mode only). */
+static void iova_release(struct spapr_dma_container *c, uint64_t iova, uint64_t len)
 {
+	if (dma_iova_put(&c->alloc, iova, len))
+		c->quarantined += len;	/* only if the reservation was short */
+}
+
+/*
+ * The fate of the IOVA [iova, iova+len) of removed memory at @s_va, and of
+ * IOVA held back for a registration the removal empties. @suspect: the
+ * kernel may still hold TCEs into the removed memory (an UNMAP failed, or
+ * locked_vm showed an orphan): never reuse it. pseries, registration not
+ * emptied: hold it until that registration is unregistered and locked_vm
+ * proves the TCEs gone (§7: tce_iommu_clear() ignores a failed H_PUT_TCE).
+ */
+static void iova_settle(struct spapr_dma_container *c, uint64_t s_va, uint64_t iova,
+			uint64_t len, uint64_t va, uint64_t rlen, bool suspect)
+{
+	const struct ctx_reg *g = reg_of(c->ctx, s_va);
+
+	if (suspect)
+		c->quarantined += len;
+	else if (!reg_emptied(g, va, rlen) && g && is_pseries(c->ctx))
+		c->held[c->nheld++] = (struct crange){ iova, len, g->va };
+	else
+		iova_release(c, iova, len);
+}
+
+/* IOVA held back for registrations the removal of [va, va+len) empties. */
+static void held_settle(struct spapr_dma_container *c, uint64_t va, uint64_t len, bool suspect)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < c->nheld; i++) {
+		const struct crange *h = &c->held[i];
+
+		if (!reg_emptied(reg_of(c->ctx, h->reg_va), va, len))
+			c->held[n++] = *h;
+		else if (suspect)
+			c->quarantined += h->len;
+		else
+			iova_release(c, h->start, h->len);
+	}
+	c->nheld = n;
+}
+
+/* Forget [va, va+len) in @c's maps; @skip[i] (may be NULL): map i was not
+ * unmapped (its IOVA is quarantined). Publishes the new lookup unless the
+ * container is broken. */
+static void container_commit_remove(struct spapr_dma_container *c, uint64_t va, uint64_t len,
+				    struct ctx_tx *tx, bool suspect, const bool *skip)
+{
+	uint64_t q0 = c->quarantined;
 	unsigned int i, n = c->nmaps;
 
+	if (c->indirect)
+		held_settle(c, va, len, suspect);
 	for (i = 0; i < n; i++) {
 		struct cmap m = c->maps[i];
 		uint64_t s = m.va > va ? m.va : va;
@@ -538,7 +690,8 @@ static void container_commit_remove(struct spapr_dma_container *c, uint64_t va, 
 		if (e <= s)
 			continue;
 		if (c->indirect)
-			dma_iova_put(&c->alloc, m.iova + (s - m.va), e - s);
+			iova_settle(c, s, m.iova + (s - m.va), e - s, va, len,
+				    suspect || (skip && skip[i]));
 		c->maps[i].len = s - m.va;	/* left part (may be empty) */
 		if (e < m.va + m.len)	/* right part */
 			c->maps[c->nmaps++] = (struct cmap){ e, m.va + m.len - e,
@@ -549,7 +702,11 @@ static void container_commit_remove(struct spapr_dma_container *c, uint64_t va, 
 			c->maps[n++] = c->maps[i];
 	c->nmaps = n;
 	qsort(c->maps, c->nmaps, sizeof(*c->maps), cmp_cmap);
-	lookup_publish(c, tx->lk);
+	tx->quarantined = c->quarantined - q0;
+	if (!c->broken)
+		lookup_publish(c, tx->lk);
+	else
+		free(tx->lk);
 	tx->lk = NULL;
 }
 
@@ -568,36 +725,258 @@ static void ctx_commit_remove(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t l
 	ctx->nregs = n;
 }
 
+static int find_removal(const struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len,
+			unsigned int *i0, unsigned int *i1, struct spapr_dma_error *err)
+{
+	if (!find_segs(ctx, va, len, i0, i1))
+		return 0;
+	err_set(err, SPAPR_DMA_STEP_LAYOUT, EINVAL,
+		"0x%llx+0x%llx is not exactly a union of added regions",
+		(unsigned long long)va, (unsigned long long)len);
+	return -EINVAL;
+}
+
+/* The removal is done but locked_vm shows the kernel orphaned @kept bytes
+ * of the registrations it emptied: say so (-EBUSY, the error the kernel's
+ * mm_iommu_put() returned and tce_iommu_unregister_pages() ignored). */
+static int report_orphan(uint64_t kept, uint64_t va, uint64_t len, struct spapr_dma_leak *l,
+			 struct spapr_dma_error *err)
+{
+	char a[24];
+
+	err_set(err, SPAPR_DMA_STEP_UNREGISTER, EBUSY,
+		"UNREGISTER of the memory at 0x%llx+0x%llx returned 0 but the kernel kept %s "
+		"registered: a TCE into it was not cleared (pseries H_PUT_TCE failure)",
+		(unsigned long long)va, (unsigned long long)len, dma_size_str(kept, a, sizeof(a)));
+	note_kept(l, kept);
+	err_leak(err, l);
+	return -EBUSY;
+}
+
 int spapr_dma_mem_remove(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len,
 			 struct spapr_dma_error *err)
 {
+	struct spapr_dma_leak leak = { 0 };
 	struct undo_log log = { 0 };
+	struct witness wit;
 	struct ctx_tx *tx;
 	unsigned int i, i0, i1;
+	uint64_t expect, kept = 0;
 	int rc;
 
-	if (find_segs(ctx, va, len, &i0, &i1)) {
-		err_set(err, SPAPR_DMA_STEP_LAYOUT, EINVAL,
-			"0x%llx+0x%llx is not exactly a union of added regions",
-			(unsigned long long)va, (unsigned long long)len);
-		return -EINVAL;
-	}
+	if ((rc = find_removal(ctx, va, len, &i0, &i1, err)) || (rc = refuse_broken(ctx, err)))
+		return rc;
+	witness_start(ctx, NULL, &wit);
+	expect = emptied_bytes(ctx, va, len);
 	tx = calloc(ctx->ncont ? ctx->ncont : 1, sizeof(*tx));
 	rc = tx ? 0 : -ENOMEM;
 	for (i = 0; !rc && i < ctx->ncont; i++)
 		rc = container_remove(ctx->cont[i], va, len, &tx[i], &log, err);
 	if (rc) {
-		undo_run(&log);
+		undo_run(&log, &leak);
+		err_leak(err, &leak);
 		for (i = 0; tx && i < ctx->ncont; i++)
 			tx_free(&tx[i]);
 	} else {
-		for (i = 0; i < ctx->ncont; i++)
-			container_commit_remove(ctx->cont[i], va, len, &tx[i]);
+		if (ctx->ncont)
+			kept = witness_kept(ctx->cont[0], &wit, expect);
+		for (i = 0; i < ctx->ncont; i++) {
+			container_commit_remove(ctx->cont[i], va, len, &tx[i], kept != 0, NULL);
+			leak.quarantined_bytes += tx[i].quarantined;
+		}
 		ctx_commit_remove(ctx, va, len, i0, i1);
+		if (kept)
+			rc = report_orphan(kept, va, len, &leak, err);
 	}
 	free(tx);
 	undo_free(&log);
 	return rc;
+}
+
+/* ---- forced removal: best effort, never undone ---- */
+
+/* One failure of a best-effort call: counted; the first one is the error. */
+static void note_failure(int *first, int rc, struct spapr_dma_leak *l, struct spapr_dma_error *err,
+			 enum spapr_dma_step step, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void note_failure(int *first, int rc, struct spapr_dma_leak *l, struct spapr_dma_error *err,
+			 enum spapr_dma_step step, const char *fmt, ...)
+{
+	char msg[SPAPR_DMA_TEXT];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	l->failures++;
+	if (!*first) {
+		*first = rc;
+		err_set(err, step, rc, "%s", msg);
+	}
+}
+
+/* What a forced removal learnt: which registrations may still have TCEs
+ * into them (all of them when it could not allocate the flags). */
+struct forced {
+	bool *dirty;		/* per ctx registration */
+	bool all_dirty;
+	bool unproven;		/* pseries: an UNMAPped registration stayed registered */
+	int first;		/* first error */
+};
+
+static bool forced_dirty(const struct forced *f, unsigned int k)
+{
+	return f->all_dirty || f->dirty[k];
+}
+
+/* UNMAP every map of @c overlapping [va, va+len); @skip[i] (may be NULL):
+ * map i kept a TCE. */
+static void forced_unmap(struct spapr_dma_container *c, uint64_t va, uint64_t len, bool *skip,
+			 struct forced *f, struct spapr_dma_leak *l, struct spapr_dma_error *err)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nmaps; i++) {
+		const struct cmap *m = &c->maps[i];
+		uint64_t s = m->va > va ? m->va : va;
+		uint64_t e = m->va + m->len < va + len ? m->va + m->len : va + len;
+		uint64_t iova = m->iova + (s - m->va);
+		const struct ctx_reg *g;
+		int rc;
+
+		if (e <= s || !(rc = k_unmap(c, iova, e - s)))
+			continue;
+		note_failure(&f->first, rc, l, err, SPAPR_DMA_STEP_UNMAP,
+			     "UNMAP IOVA 0x%llx+0x%llx on container %d failed",
+			     (unsigned long long)iova, (unsigned long long)(e - s), c->handle);
+		l->mapped_bytes += e - s;
+		leak_note(l, "IOVA 0x%llx+0x%llx of container %d stays mapped to 0x%llx",
+			  (unsigned long long)iova, (unsigned long long)(e - s), c->handle,
+			  (unsigned long long)s);
+		if (skip)
+			skip[i] = true;
+		if (!f->dirty || !(g = reg_of(c->ctx, s)))
+			f->all_dirty = true;
+		else
+			f->dirty[g - c->ctx->regs] = true;
+		container_break(c, l, "UNMAP of memory being freed");
+	}
+}
+
+/* pseries: @bytes were UNMAPped but their registration stayed, so nothing
+ * proves the TCEs gone (tce_iommu_clear() returns 0 when H_PUT_TCE fails,
+ * §7; only locked_vm dropping at the last UNREGISTER does). */
+static void note_unproven(const struct spapr_dma_ctx *ctx, uint64_t bytes,
+			  struct spapr_dma_leak *l)
+{
+	if (!is_pseries(ctx))
+		return;
+	l->unproven_bytes += bytes;
+	leak_note(l, "pseries: nothing proves the TCEs of 0x%llx bytes cleared "
+		  "(the kernel ignores a failed H_PUT_TCE)", (unsigned long long)bytes);
+}
+
+/* UNREGISTER the registrations the removal empties, in every container,
+ * unless a TCE into one may remain (§3.5: it would be orphaned). Returns the
+ * bytes every container unregistered. */
+static uint64_t forced_unregister(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len,
+				  struct forced *f, struct spapr_dma_leak *l,
+				  struct spapr_dma_error *err)
+{
+	uint64_t gone = 0;
+	unsigned int k, i;
+
+	for (k = 0; k < ctx->nregs; k++) {
+		const struct ctx_reg *g = &ctx->regs[k];
+		bool all = true;
+
+		if (!reg_emptied(g, va, len))
+			continue;
+		for (i = 0; i < ctx->ncont; i++) {
+			struct spapr_dma_container *c = ctx->cont[i];
+			bool dirty = forced_dirty(f, k);
+			int rc = dirty ? -EBUSY : k_unregister(c, g->va, g->len);
+
+			if (!rc)
+				continue;
+			all = false;
+			container_keep_stale(c, g->va, g->len);
+			if (!dirty)
+				note_failure(&f->first, rc, l, err, SPAPR_DMA_STEP_UNREGISTER,
+					     "UNREGISTER 0x%llx+0x%llx on container %d failed",
+					     (unsigned long long)g->va, (unsigned long long)g->len,
+					     c->handle);
+		}
+		if (all) {
+			gone += g->len;
+			continue;
+		}
+		note_unproven(ctx, g->live, l);
+		f->unproven = f->unproven || is_pseries(ctx);
+		l->registered_bytes += g->len;
+		leak_note(l, "0x%llx+0x%llx stays registered (pinned, charged) until the "
+			  "container is destroyed", (unsigned long long)g->va,
+			  (unsigned long long)g->len);
+	}
+	return gone;
+}
+
+/* Forget the removed memory in @c. Without the memory to do it exactly
+ * (or without @skip, which says which maps kept a TCE) the container is
+ * marked broken and keeps its maps: nothing will be looked up in it. */
+static void forced_commit(struct spapr_dma_container *c, uint64_t va, uint64_t len,
+			  bool suspect, const bool *skip, struct spapr_dma_leak *l)
+{
+	struct ctx_tx tx = { 0 };
+
+	if (!skip || remove_reserve(c, c->nmaps, &tx))
+		container_break(c, l, "memory for a forced removal");
+	else
+		container_commit_remove(c, va, len, &tx, suspect, skip);
+	l->quarantined_bytes += tx.quarantined;
+	tx_free(&tx);
+}
+
+int spapr_dma_mem_remove_forced(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len,
+				struct spapr_dma_error *err)
+{
+	struct spapr_dma_leak leak = { 0 };
+	struct forced f = { 0 };
+	struct witness wit;
+	unsigned int i, i0, i1;
+	bool **skip;
+	uint64_t gone, kept = 0;
+
+	if (find_removal(ctx, va, len, &i0, &i1, err))
+		return -EINVAL;
+	if (err)
+		memset(err, 0, sizeof(*err));
+	witness_start(ctx, NULL, &wit);
+	f.dirty = calloc(ctx->nregs ? ctx->nregs : 1, sizeof(*f.dirty));
+	skip = calloc(ctx->ncont ? ctx->ncont : 1, sizeof(*skip));
+	for (i = 0; i < ctx->ncont; i++) {
+		struct spapr_dma_container *c = ctx->cont[i];
+
+		if (skip)
+			skip[i] = calloc(c->nmaps ? c->nmaps : 1, sizeof(**skip));
+		forced_unmap(c, va, len, skip ? skip[i] : NULL, &f, &leak, err);
+	}
+	gone = forced_unregister(ctx, va, len, &f, &leak, err);
+	if (ctx->ncont && (kept = witness_kept(ctx->cont[0], &wit, gone)))
+		note_kept(&leak, kept);
+	for (i = 0; i < ctx->ncont; i++)
+		forced_commit(ctx->cont[i], va, len, kept != 0 || f.all_dirty || f.unproven,
+			      skip ? skip[i] : NULL, &leak);
+	ctx_commit_remove(ctx, va, len, i0, i1);
+	for (i = 0; skip && i < ctx->ncont; i++)
+		free(skip[i]);
+	free(skip);
+	free(f.dirty);
+	if (kept && !f.first)
+		return report_orphan(kept, va, len, &leak, err);
+	err_leak(err, &leak);
+	return f.first;
 }
 
 /* ---- containers ---- */
@@ -853,6 +1232,8 @@ static void container_free(struct spapr_dma_container *c)
 	free(lk);
 	dma_iova_fini(&c->alloc);
 	free(c->maps);
+	free(c->stale);
+	free(c->held);
 	free(c);
 }
 
@@ -928,11 +1309,23 @@ static int container_new(struct spapr_dma_ctx *ctx, struct spapr_backend *be, un
 	return 0;
 }
 
+/* A failed create/attach is undone; what the undo or the kernel left (a
+ * failed CREATE keeps its charge, §3.6 step 8) is reported in @err. */
 static int container_finish(struct spapr_dma_container *c, int rc, struct undo_log *log,
-			    struct spapr_dma_container **out)
+			    const struct witness *wit, struct spapr_dma_container **out,
+			    struct spapr_dma_error *err)
 {
+	struct spapr_dma_leak leak = { 0 };
+	uint64_t kept, attributed;
+
 	if (rc) {
-		undo_run(log);
+		undo_run(log, &leak);
+		/* What locked_vm kept beyond what the undo knows it left. */
+		kept = witness_kept(c, wit, 0);
+		attributed = leak.registered_bytes + (leak.windows ? c->plan.table_bytes : 0);
+		if (kept > attributed)
+			note_kept(&leak, kept - attributed);
+		err_leak(err, &leak);
 		container_free(c);
 		*out = NULL;
 	} else {
@@ -948,15 +1341,17 @@ int spapr_dma_container_create(struct spapr_dma_ctx *ctx, struct spapr_backend *
 {
 	struct undo_log log = { 0 };
 	struct spapr_dma_container *c;
+	struct witness wit;
 	int rc = container_new(ctx, be, n, &c, err);
 
 	if (rc)
 		return rc;
+	witness_start(ctx, c, &wit);
 	c->own_handles = true;
 	rc = open_handles(c, group_nums, n, &log, err);
 	if (!rc)
 		rc = container_setup(c, false, &log, err);
-	return container_finish(c, rc, &log, out);
+	return container_finish(c, rc, &log, &wit, out, err);
 }
 
 int spapr_dma_container_attach(struct spapr_dma_ctx *ctx, struct spapr_backend *be,
@@ -966,42 +1361,123 @@ int spapr_dma_container_attach(struct spapr_dma_ctx *ctx, struct spapr_backend *
 {
 	struct undo_log log = { 0 };
 	struct spapr_dma_container *c;
+	struct witness wit;
 	int rc = container_new(ctx, be, n, &c, err);
 
 	if (rc)
 		return rc;
+	witness_start(ctx, c, &wit);
 	c->handle = container;
 	memcpy(c->groups, group_handles, sizeof(int) * n);
 	c->ngroups = n;
 	rc = container_setup(c, flags & SPAPR_DMA_ATTACH_IOMMU_SET, &log, err);
-	return container_finish(c, rc, &log, out);
+	return container_finish(c, rc, &log, &wit, out, err);
 }
 
 /* ---- teardown ---- */
 
-static int keep_first(int first, int rc) { return first ? first : rc; }
-
-static int teardown_windows(struct spapr_dma_container *c, struct spapr_dma_error *err)
+/* REMOVE every window (which clears every TCE in it, §3.7). Returns true
+ * when all are gone. */
+static bool teardown_windows(struct spapr_dma_container *c, int *first, struct spapr_dma_leak *l,
+			     struct spapr_dma_error *err)
 {
-	int rc, first = 0;
+	const struct { bool used; uint64_t start; } w[2] = {
+		{ c->ddw_created, c->win_start }, { c->default_used, c->caps.dma32_start },
+	};
+	bool all = true;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < 2; i++) {
+		if (!w[i].used || !(rc = k_remove(c, w[i].start)))
+			continue;
+		all = false;
+		note_failure(first, rc, l, err, SPAPR_DMA_STEP_REMOVE,
+			     "REMOVE of the window at 0x%llx on container %d failed",
+			     (unsigned long long)w[i].start, c->handle);
+		l->windows++;
+		leak_note(l, "the window at 0x%llx stays until the container closes "
+			  "(tce_iommu_release frees it)", (unsigned long long)w[i].start);
+	}
+	return all;
+}
+
+/* A REMOVE failed: clear the TCEs ourselves. Marks the registrations that
+ * may still have TCEs into them in @dirty (indexed like ctx->regs, then
+ * c->stale). */
+static void teardown_unmap(struct spapr_dma_container *c, struct forced *f,
+			   struct spapr_dma_leak *l, struct spapr_dma_error *err)
+{
+	forced_unmap(c, 0, UINT64_MAX, NULL, f, l, err);
+}
+
+/* UNREGISTER one registration at teardown. A broken container may have
+ * lost it already (-ENOENT is then what we want). */
+static bool teardown_reg(struct spapr_dma_container *c, uint64_t va, uint64_t len, bool dirty,
+			 int *first, struct spapr_dma_leak *l, struct spapr_dma_error *err)
+{
+	int rc = dirty ? 0 : k_unregister(c, va, len);
+
+	if (!dirty && (!rc || (rc == -ENOENT && c->broken)))
+		return true;
+	if (!dirty)
+		note_failure(first, rc, l, err, SPAPR_DMA_STEP_UNREGISTER,
+			     "UNREGISTER 0x%llx+0x%llx on container %d failed",
+			     (unsigned long long)va, (unsigned long long)len, c->handle);
+	l->registered_bytes += len;
+	leak_note(l, "0x%llx+0x%llx stays registered%s until the container closes",
+		  (unsigned long long)va, (unsigned long long)len,
+		  dirty ? " (TCEs into it may remain)" : "");
+	return false;
+}
+
+/* UNREGISTER the ctx's registrations and the stale ones. Returns the bytes
+ * unregistered. */
+static uint64_t teardown_regs(struct spapr_dma_container *c, const struct forced *f,
+			      int *first, struct spapr_dma_leak *l, struct spapr_dma_error *err)
+{
+	const struct spapr_dma_ctx *ctx = c->ctx;
+	uint64_t gone = 0;
 	unsigned int i;
 
-	/* REMOVE clears every TCE of the window (§3.7), so the registrations
-	 * are unused afterwards and can be dropped without orphaning (§10.12). */
-	if (c->ddw_created && (rc = k_remove(c, c->win_start))) {
-		err_set(err, SPAPR_DMA_STEP_REMOVE, rc, "REMOVE of the DDW at 0x%llx failed",
-			(unsigned long long)c->win_start);
-		first = rc;
+	for (i = 0; i < ctx->nregs; i++)
+		if (teardown_reg(c, ctx->regs[i].va, ctx->regs[i].len, forced_dirty(f, i), first,
+				 l, err))
+			gone += ctx->regs[i].len;
+	for (i = 0; i < c->nstale; i++)
+		if (teardown_reg(c, c->stale[i].start, c->stale[i].len, f->all_dirty, first, l,
+				 err))
+			gone += c->stale[i].len;
+	return gone;
+}
+
+/* Unset and close the handles the container owns. */
+static void teardown_handles(struct spapr_dma_container *c, int *first, struct spapr_dma_leak *l,
+			     struct spapr_dma_error *err)
+{
+	unsigned int i;
+	int rc;
+
+	if (!c->own_handles)
+		return;
+	for (i = c->ngroups; i-- > 0;) {
+		/* A failed UNSET is harmless when the close works: closing a
+		 * group detaches it from its container (§4). */
+		k_unset(c, c->groups[i]);
+		if ((rc = k_close(c, c->groups[i]))) {
+			note_failure(first, rc, l, err, SPAPR_DMA_STEP_CLOSE,
+				     "close of group handle %d failed", c->groups[i]);
+			l->handles++;
+			leak_note(l, "group handle %d stays open (the group stays attached)",
+				  c->groups[i]);
+		}
 	}
-	if (c->default_used && (rc = k_remove(c, c->caps.dma32_start)) && !first) {
-		err_set(err, SPAPR_DMA_STEP_REMOVE, rc, "REMOVE of the default window failed");
-		first = rc;
+	if ((rc = k_close(c, c->handle))) {
+		note_failure(first, rc, l, err, SPAPR_DMA_STEP_CLOSE,
+			     "close of container handle %d failed", c->handle);
+		l->handles++;
+		leak_note(l, "container handle %d stays open", c->handle);
 	}
-	if (!first)
-		return 0;
-	for (i = 0, first = 0; i < c->nmaps; i++)	/* TCEs may remain: clear them ourselves */
-		first = keep_first(first, k_unmap(c, c->maps[i].iova, c->maps[i].len));
-	return first;
 }
 
 static void ctx_forget(struct spapr_dma_ctx *ctx, struct spapr_dma_container *c)
@@ -1017,30 +1493,75 @@ static void ctx_forget(struct spapr_dma_ctx *ctx, struct spapr_dma_container *c)
 		}
 }
 
-int spapr_dma_container_destroy(struct spapr_dma_container *c, struct spapr_dma_error *err)
+/* Teardown of @c, counting what it left in @l. Returns the first error. */
+static int container_teardown(struct spapr_dma_container *c, struct spapr_dma_leak *l,
+			      struct spapr_dma_error *err)
 {
-	struct spapr_backend *be = c->be;
-	int rc, first;
-	unsigned int i;
+	struct forced f = { 0 };
+	struct witness wit;
+	uint64_t gone, kept;
+	bool last = c->ctx->ncont == 1;
 
-	first = teardown_windows(c, err);
-	for (i = 0; !first && i < c->ctx->nregs; i++) {
-		rc = k_unregister(c, c->ctx->regs[i].va, c->ctx->regs[i].len);
-		if (rc && !first)
-			err_set(err, SPAPR_DMA_STEP_UNREGISTER, rc, "UNREGISTER 0x%llx failed",
-				(unsigned long long)c->ctx->regs[i].va);
-		first = keep_first(first, rc);
+	f.dirty = calloc(c->ctx->nregs ? c->ctx->nregs : 1, sizeof(*f.dirty));
+	f.all_dirty = !f.dirty;
+	if (!teardown_windows(c, &f.first, l, err))
+		teardown_unmap(c, &f, l, err);
+	/* The registrations are shared by the mm's containers (§3.5): only the
+	 * last container's UNREGISTER gives locked_vm back. */
+	witness_start(c->ctx, c, &wit);
+	gone = teardown_regs(c, &f, &f.first, l, err);
+	if (last && (kept = witness_kept(c, &wit, gone))) {
+		note_kept(l, kept);
+		if (!f.first)
+			note_failure(&f.first, -EBUSY, l, err, SPAPR_DMA_STEP_UNREGISTER,
+				     "UNREGISTER returned 0 but the kernel kept the memory "
+				     "registered: a TCE into it was not cleared");
 	}
-	if (c->own_handles) {
-		for (i = c->ngroups; i-- > 0;) {
-			first = keep_first(first, be->ops->group_unset_container(be, c->groups[i]));
-			first = keep_first(first, be->ops->close(be, c->groups[i]));
-		}
-		first = keep_first(first, be->ops->close(be, c->handle));
-	}
+	teardown_handles(c, &f.first, l, err);
+	free(f.dirty);
 	ctx_forget(c->ctx, c);
 	container_free(c);
+	return f.first;
+}
+
+int spapr_dma_container_destroy(struct spapr_dma_container *c, struct spapr_dma_error *err)
+{
+	struct spapr_dma_leak leak = { 0 };
+	int rc;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	rc = container_teardown(c, &leak, err);
+	err_leak(err, &leak);
+	return rc;
+}
+
+int spapr_dma_ctx_teardown(struct spapr_dma_ctx *ctx, struct spapr_dma_error *err)
+{
+	struct spapr_dma_leak leak = { 0 };
+	int rc, first = 0;
+
+	if (!ctx)
+		return 0;
+	if (err)
+		memset(err, 0, sizeof(*err));
+	while (ctx->ncont) {
+		struct spapr_dma_error one;
+
+		rc = container_teardown(ctx->cont[ctx->ncont - 1], &leak, first ? &one : err);
+		first = first ? first : rc;
+	}
+	free(ctx->cont);
+	free(ctx->segs);
+	free(ctx->regs);
+	free(ctx);
+	err_leak(err, &leak);
 	return first;
+}
+
+bool spapr_dma_container_broken(const struct spapr_dma_container *c)
+{
+	return c->broken;
 }
 
 /* ---- introspection ---- */
@@ -1083,3 +1604,4 @@ void spapr_dma_container_stats(const struct spapr_dma_container *c, struct spapr
 	}
 	st->iova_free = c->indirect ? c->alloc.free_bytes : 0;
 }
+

@@ -24,6 +24,12 @@ struct cmap {
 	unsigned int prot;
 };
 
+/* A range of VA (a registration) or of IOVA (a held-back range). */
+struct crange {
+	uint64_t start, len;
+	uint64_t reg_va;	/* held-back IOVA: the registration it mapped */
+};
+
 struct spapr_dma_container {
 	struct spapr_dma_ctx *ctx;
 	struct spapr_backend *be;
@@ -44,6 +50,20 @@ struct spapr_dma_container {
 	_Atomic(struct dma_lookup *) lookup;
 	struct dma_lookup *retired;
 	struct spapr_dma_stats st;
+	/* The engine can no longer vouch for the kernel's state (why: text). */
+	bool broken;
+	char broken_why[SPAPR_DMA_TEXT];
+	/* Registrations the ctx forgot that may still be in the kernel: an
+	 * UNREGISTER failed or was not safe. Destroy tries them again. */
+	struct crange *stale;
+	unsigned int nstale, stcap;
+	/* pseries, indirect: IOVA of removed memory whose registration is still
+	 * there. A failed H_PUT_TCE is invisible (§7: tce_iommu_clear() skips
+	 * it and returns 0) until that registration is unregistered and
+	 * locked_vm drops (or does not: orphan). Reused only once it dropped. */
+	struct crange *held;
+	unsigned int nheld, hcap;
+	uint64_t quarantined;	/* IOVA bytes never handed out again */
 };
 
 struct spapr_dma_ctx {
@@ -107,8 +127,10 @@ int undo_opened(struct undo_log *l, struct spapr_dma_container *c, int handle);
 /* A window at @start exists or will materialise without a CREATE of ours
  * (the pending default window, §3.7): REMOVE it on undo. */
 int undo_window(struct undo_log *l, struct spapr_dma_container *c, uint64_t start);
-/* Undo everything in reverse order. Returns the first error of an undo step. */
-int undo_run(struct undo_log *l);
+/* Undo everything in reverse order, whatever fails. Every failed undo step
+ * is counted in @leak, and its container is marked broken (once, counted
+ * in leak->broken). Returns the first error of an undo step. */
+int undo_run(struct undo_log *l, struct spapr_dma_leak *leak);
 void undo_free(struct undo_log *l);
 
 /* ---- kernel operations, counted per container (kops.c) ---- */
@@ -123,6 +145,26 @@ int k_create(struct spapr_dma_container *c, unsigned int shift, uint64_t size,
 int k_remove(struct spapr_dma_container *c, uint64_t start);
 int k_get_info(struct spapr_dma_container *c, struct vfio_iommu_spapr_tce_info *info);
 int k_set_iommu(struct spapr_dma_container *c);
+
+/* ---- what a call left behind (kops.c) ---- */
+
+/* Append "; text" (or text) to leak->what, as far as it fits. */
+void leak_note(struct spapr_dma_leak *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Add @b to @a (counts, first undo step, text). */
+void leak_merge(struct spapr_dma_leak *a, const struct spapr_dma_leak *b);
+bool leak_any(const struct spapr_dma_leak *l);
+/* Copy @l into @e (may be NULL) with the outcome it implies: UNDO_FAILED
+ * when an undo step failed, else LEFT_BEHIND when anything stayed. */
+void err_leak(struct spapr_dma_error *e, const struct spapr_dma_leak *l);
+/* Mark @c broken because of @why (first reason kept); counts it in @l once. */
+void container_break(struct spapr_dma_container *c, struct spapr_dma_leak *l, const char *why);
+/* Remember a registration the ctx forgets but the kernel may keep. */
+int container_keep_stale(struct spapr_dma_container *c, uint64_t va, uint64_t len);
+/* locked_vm of the process in bytes, if the backend can tell (else false). */
+bool k_locked(struct spapr_dma_container *c, uint64_t *bytes);
+int k_close(struct spapr_dma_container *c, int handle);
+int k_unset(struct spapr_dma_container *c, int group);
 
 /* Fill @e (may be NULL) with step, errno, message and a remedy for it. */
 void err_set(struct spapr_dma_error *e, enum spapr_dma_step step, int rc, const char *fmt, ...)

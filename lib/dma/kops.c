@@ -122,6 +122,22 @@ int k_get_info(struct spapr_dma_container *c, struct vfio_iommu_spapr_tce_info *
 	return count(c, SPAPR_DMA_OP_GET_INFO, c->be->ops->get_info(c->be, c->handle, info));
 }
 
+int k_close(struct spapr_dma_container *c, int handle)
+{
+	return count(c, SPAPR_DMA_OP_CLOSE, c->be->ops->close(c->be, handle));
+}
+
+int k_unset(struct spapr_dma_container *c, int group)
+{
+	return count(c, SPAPR_DMA_OP_UNSET_CONTAINER,
+		     c->be->ops->group_unset_container(c->be, group));
+}
+
+bool k_locked(struct spapr_dma_container *c, uint64_t *bytes)
+{
+	return c->be->ops->locked_bytes && !c->be->ops->locked_bytes(c->be, bytes);
+}
+
 int k_set_iommu(struct spapr_dma_container *c)
 {
 	return count(c, SPAPR_DMA_OP_SET_IOMMU,
@@ -221,7 +237,7 @@ int undo_opened(struct undo_log *l, struct spapr_dma_container *c, int handle)
 	int rc = undo_push(l, (struct undo){ .kind = U_CLOSE, .c = c, .handle = handle });
 
 	if (rc)
-		count(c, SPAPR_DMA_OP_CLOSE, c->be->ops->close(c->be, handle));
+		k_close(c, handle);
 	return rc;
 }
 
@@ -248,25 +264,186 @@ static int undo_one(struct undo *u)
 	case U_IOVA_PUT:
 		return dma_iova_put(&c->alloc, u->iova, u->len);
 	case U_CLOSE:
-		return count(c, SPAPR_DMA_OP_CLOSE, c->be->ops->close(c->be, u->handle));
+		return k_close(c, u->handle);
 	case U_UNSET:
-		return count(c, SPAPR_DMA_OP_UNSET_CONTAINER,
-			     c->be->ops->group_unset_container(c->be, u->handle));
+		return k_unset(c, u->handle);
 	}
 	return -EINVAL;
 }
 
-int undo_run(struct undo_log *l)
+/* The step an undo entry issues (for the error). */
+static enum spapr_dma_step undo_step(enum undo_kind k)
+{
+	static const enum spapr_dma_step steps[] = {
+		[U_UNREGISTER] = SPAPR_DMA_STEP_UNREGISTER, [U_REGISTER] = SPAPR_DMA_STEP_REGISTER,
+		[U_UNMAP] = SPAPR_DMA_STEP_UNMAP, [U_MAP] = SPAPR_DMA_STEP_MAP,
+		[U_REMOVE] = SPAPR_DMA_STEP_REMOVE, [U_IOVA_PUT] = SPAPR_DMA_STEP_IOVA,
+		[U_CLOSE] = SPAPR_DMA_STEP_CLOSE, [U_UNSET] = SPAPR_DMA_STEP_CLOSE,
+	};
+	return steps[k];
+}
+
+/* What a failed undo step leaves, in @l. */
+static void undo_failed(struct undo *u, int rc, struct spapr_dma_leak *l)
+{
+	const char *step = spapr_dma_step_name(undo_step(u->kind));
+
+	l->failures++;
+	if (l->undo_step == SPAPR_DMA_STEP_NONE) {
+		l->undo_step = undo_step(u->kind);
+		l->undo_err = -rc;
+	}
+	switch (u->kind) {
+	case U_UNREGISTER:	/* the REGISTER stays: pinned and charged */
+		l->registered_bytes += u->len;
+		container_keep_stale(u->c, u->va, u->len);
+		leak_note(l, "0x%llx+0x%llx stays registered (undo %s: %s)",
+			  (unsigned long long)u->va, (unsigned long long)u->len, step,
+			  strerror(-rc));
+		break;
+	case U_UNMAP:		/* the MAP stays: a device can reach the memory */
+		l->mapped_bytes += u->len;
+		leak_note(l, "IOVA 0x%llx+0x%llx stays mapped (undo %s: %s)",
+			  (unsigned long long)u->iova, (unsigned long long)u->len, step,
+			  strerror(-rc));
+		break;
+	case U_REGISTER:
+	case U_MAP:		/* what the engine holds is gone from the kernel */
+		l->lost_bytes += u->len;
+		leak_note(l, "0x%llx+0x%llx is no longer %s (undo %s: %s)",
+			  (unsigned long long)u->va, (unsigned long long)u->len,
+			  u->kind == U_MAP ? "mapped" : "registered", step, strerror(-rc));
+		break;
+	case U_REMOVE:
+		l->windows++;
+		leak_note(l, "the window at 0x%llx stays (undo %s: %s)",
+			  (unsigned long long)u->iova, step, strerror(-rc));
+		break;
+	case U_CLOSE:
+	case U_UNSET:
+		l->handles++;
+		leak_note(l, "handle %d stays open or attached (undo %s: %s)", u->handle, step,
+			  strerror(-rc));
+		break;
+	case U_IOVA_PUT:	/* only the allocator's memory: the range is lost */
+		l->quarantined_bytes += u->len;
+		u->c->quarantined += u->len;
+		return;
+	}
+	container_break(u->c, l, step);
+}
+
+int undo_run(struct undo_log *l, struct spapr_dma_leak *leak)
 {
 	int first = 0;
 
 	while (l->n) {
-		int rc = undo_one(&l->u[--l->n]);
+		struct undo *u = &l->u[--l->n];
+		int rc;
 
-		if (rc && !first)
-			first = rc;
+		if (u->kind == U_UNREGISTER && u->c->broken) {
+			/* A TCE into it may remain: unregistering would orphan it
+			 * (§3.5). Keep it; destroy unregisters it after REMOVE. */
+			leak->registered_bytes += u->len;
+			container_keep_stale(u->c, u->va, u->len);
+			leak_note(leak, "0x%llx+0x%llx stays registered: TCEs into it may remain",
+				  (unsigned long long)u->va, (unsigned long long)u->len);
+			continue;
+		}
+		rc = undo_one(u);
+		if (rc) {
+			undo_failed(u, rc, leak);
+			first = first ? first : rc;
+		}
 	}
 	return first;
+}
+
+/* ---- what a call left behind ---- */
+
+void leak_note(struct spapr_dma_leak *l, const char *fmt, ...)
+{
+	size_t n = strlen(l->what);
+	va_list ap;
+
+	if (n + 3 >= sizeof(l->what))
+		return;
+	if (n) {
+		memcpy(l->what + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(l->what + n, sizeof(l->what) - n, fmt, ap);
+	va_end(ap);
+}
+
+void leak_merge(struct spapr_dma_leak *a, const struct spapr_dma_leak *b)
+{
+	if (a->undo_step == SPAPR_DMA_STEP_NONE) {
+		a->undo_step = b->undo_step;
+		a->undo_err = b->undo_err;
+	}
+	a->failures += b->failures;
+	a->mapped_bytes += b->mapped_bytes;
+	a->registered_bytes += b->registered_bytes;
+	a->lost_bytes += b->lost_bytes;
+	a->unproven_bytes += b->unproven_bytes;
+	a->locked_bytes += b->locked_bytes;
+	a->quarantined_bytes += b->quarantined_bytes;
+	a->windows += b->windows;
+	a->handles += b->handles;
+	a->broken += b->broken;
+	if (b->what[0])
+		leak_note(a, "%s", b->what);
+}
+
+bool leak_any(const struct spapr_dma_leak *l)
+{
+	return l->failures || l->mapped_bytes || l->registered_bytes || l->lost_bytes ||
+	       l->unproven_bytes ||
+	       l->locked_bytes || l->quarantined_bytes || l->windows || l->handles ||
+	       l->broken;
+}
+
+void err_leak(struct spapr_dma_error *e, const struct spapr_dma_leak *l)
+{
+	if (!e || !leak_any(l))
+		return;
+	e->leak = *l;
+	e->outcome = l->undo_step != SPAPR_DMA_STEP_NONE ? SPAPR_DMA_OUTCOME_UNDO_FAILED
+							 : SPAPR_DMA_OUTCOME_LEFT_BEHIND;
+}
+
+void container_break(struct spapr_dma_container *c, struct spapr_dma_leak *l, const char *why)
+{
+	struct dma_lookup *old;
+
+	if (c->broken)
+		return;
+	c->broken = true;
+	l->broken++;
+	dma_fmt(c->broken_why, sizeof(c->broken_why), "%s failed and could not be undone", why);
+	/* Withdraw every IOVA: the container's TCEs are no longer known. */
+	old = atomic_exchange_explicit(&c->lookup, NULL, memory_order_acq_rel);
+	if (old) {
+		old->retired = c->retired;
+		c->retired = old;
+	}
+}
+
+int container_keep_stale(struct spapr_dma_container *c, uint64_t va, uint64_t len)
+{
+	if (c->nstale == c->stcap) {
+		unsigned int cap = c->stcap ? c->stcap * 2 : 8;
+		struct crange *n = realloc(c->stale, sizeof(*n) * cap);
+
+		if (!n)
+			return -ENOMEM;
+		c->stale = n;
+		c->stcap = cap;
+	}
+	c->stale[c->nstale++] = (struct crange){ va, len, va };
+	return 0;
 }
 
 void undo_free(struct undo_log *l)
@@ -295,6 +472,8 @@ static const char *const step_names[SPAPR_DMA_STEP_COUNT] = {
 	[SPAPR_DMA_STEP_UNREGISTER] = "UNREGISTER_MEMORY",
 	[SPAPR_DMA_STEP_WINDOW] = "window",
 	[SPAPR_DMA_STEP_IOVA] = "iova",
+	[SPAPR_DMA_STEP_BROKEN] = "broken",
+	[SPAPR_DMA_STEP_CLOSE] = "CLOSE",
 };
 
 const char *spapr_dma_step_name(enum spapr_dma_step step)
@@ -332,6 +511,9 @@ static const char *remedy_for(enum spapr_dma_step step, int err)
 	if (step == SPAPR_DMA_STEP_WINDOW || step == SPAPR_DMA_STEP_IOVA)
 		return "map less memory, or create the container with a larger window "
 		       "(policy window_size / direct_top / indirect_reserve)";
+	if (step == SPAPR_DMA_STEP_BROKEN)
+		return "destroy the broken container (spapr_dma_container_destroy) and create a new "
+		       "one; the error that broke it said what it left";
 	if (err == EPERM)
 		return "the container belongs to another process (mm) or no memory is registered";
 	if (err == EBUSY)

@@ -31,7 +31,11 @@
  *     windows. Every call is transactional: when a kernel operation fails,
  *     the operations already done by that call are undone in reverse order,
  *     the engine's state is unchanged, and a struct spapr_dma_error names the
- *     failing step, the errno and a remedy.
+ *     failing step, the errno and a remedy. When the undo itself fails, or
+ *     the kernel keeps something it was asked to drop, the error's outcome
+ *     and leak say so and what is left (see struct spapr_dma_error); a
+ *     container whose kernel state the engine can no longer vouch for is
+ *     marked broken and refuses further use until it is destroyed.
  *
  * Ownership: the ctx owns its containers; a container owns the handles it
  * opened itself (spapr_dma_container_create) but not handles given to it
@@ -320,19 +324,85 @@ enum spapr_dma_step {
 	SPAPR_DMA_STEP_UNREGISTER,	/**< "UNREGISTER_MEMORY" */
 	SPAPR_DMA_STEP_WINDOW,		/**< "window": memory does not fit the window; no MAP issued */
 	SPAPR_DMA_STEP_IOVA,		/**< "iova": indirect IOVA space exhausted */
+	SPAPR_DMA_STEP_BROKEN,		/**< "broken": a container is broken; no kernel call made */
+	SPAPR_DMA_STEP_CLOSE,		/**< "CLOSE" / "GROUP_UNSET_CONTAINER": a handle did not close */
 	SPAPR_DMA_STEP_COUNT
 };
 
 /** The text of a step ("MAP_DMA", "plan", ...), as in spapr_dma_error.step. */
 const char *spapr_dma_step_name(enum spapr_dma_step step);
 
-/** What went wrong: step (text and id), errno, text, remedy. */
+/** What a failed call left changed (see struct spapr_dma_error). */
+enum spapr_dma_outcome {
+	/** Nothing changed: the call succeeded, or failed and was undone exactly. */
+	SPAPR_DMA_OUTCOME_CLEAN = 0,
+	/** The call failed and undoing it failed too: the state changed; leak
+	 *  says what is left and which containers are now broken. */
+	SPAPR_DMA_OUTCOME_UNDO_FAILED,
+	/** The call did its work (memory forgotten, container gone) but not
+	 *  everything went back to the kernel: leak says what stayed. Returned
+	 *  by spapr_dma_mem_remove_forced(), spapr_dma_container_destroy(),
+	 *  spapr_dma_ctx_teardown(), and by spapr_dma_mem_remove() when the
+	 *  kernel orphaned a registration (the removal is then done). */
+	SPAPR_DMA_OUTCOME_LEFT_BEHIND,
+};
+
+/**
+ * What stayed in the kernel (or went missing from it) against what the
+ * engine's state says. Bytes are of process memory; every count is summed
+ * over all failures of the call.
+ */
+struct spapr_dma_leak {
+	unsigned int failures;		/**< kernel operations that failed, undo included */
+	enum spapr_dma_step undo_step;	/**< first undo operation that failed (NONE: none) */
+	int undo_err;			/**< its positive errno */
+	uint64_t mapped_bytes;		/**< still mapped: a device may still reach them */
+	uint64_t registered_bytes;	/**< still registered: pinned, charged to locked_vm */
+	uint64_t lost_bytes;		/**< no longer mapped/registered though the engine had them */
+	/**
+	 * locked_vm the kernel kept charged although the engine dropped what it
+	 * charged for: an orphaned registration (UNREGISTER returned 0 but the
+	 * kernel still counted TCEs into it: tce_iommu_unregister_pages() ignores
+	 * mm_iommu_put()'s -EBUSY, spec §3.5) or a failed CREATE (§3.6 step 8).
+	 * The pages stay pinned and charged until the process exits
+	 * (mm_iommu_cleanup() at mm teardown); an orphan's TCEs may stay valid
+	 * until its window is removed. Needs the backend's locked_bytes op; 0
+	 * when the backend cannot tell.
+	 */
+	uint64_t locked_bytes;
+	/**
+	 * pseries: bytes UNMAPped (the kernel said 0) whose TCEs nothing
+	 * proves cleared: tce_iommu_clear() skips an entry whose H_PUT_TCE
+	 * fails and still returns 0 (§7); only locked_vm dropping at the last
+	 * UNREGISTER of their registration proves them gone, and that
+	 * UNREGISTER failed or was not made. Treat as possibly still mapped.
+	 */
+	uint64_t unproven_bytes;
+	uint64_t quarantined_bytes;	/**< indirect IOVA never handed out again */
+	unsigned int windows;		/**< windows left that should be gone */
+	unsigned int handles;		/**< handles left open or attached */
+	unsigned int broken;		/**< containers this call marked broken */
+	char what[SPAPR_DMA_TEXT];	/**< the leaks in words, first ones first */
+};
+
+/**
+ * What went wrong: step (text and id), errno, text, remedy, and what the
+ * failure left behind.
+ *
+ * Header contract: the library fills the whole struct (it zeroes it first),
+ * so callers need not initialise it. outcome and leak were appended after
+ * remedy; the struct grew, which is why the engine is linked statically and
+ * callers are built against this header (there is no shared-library ABI to
+ * keep). A caller that only reads step/err/message/remedy is unaffected.
+ */
 struct spapr_dma_error {
 	char step[32];			/**< spapr_dma_step_name(step_id), for messages */
 	enum spapr_dma_step step_id;	/**< for programs: test this, not the text */
 	int err;			/**< positive errno */
 	char message[SPAPR_DMA_TEXT];
 	char remedy[SPAPR_DMA_TEXT];
+	enum spapr_dma_outcome outcome;	/**< CLEAN unless the state changed (see above) */
+	struct spapr_dma_leak leak;	/**< zero when outcome is CLEAN */
 };
 
 /** Kernel operations the engine issues (counted in stats). */
@@ -382,6 +452,15 @@ struct spapr_dma_ctx *spapr_dma_ctx_create(const struct spapr_dma_platform *plat
 /** Destroy every container (best effort), then the ctx. */
 void spapr_dma_ctx_destroy(struct spapr_dma_ctx *ctx);
 
+/**
+ * spapr_dma_ctx_destroy() that reports: every container is destroyed as
+ * spapr_dma_container_destroy() does (newest first), then the ctx is freed,
+ * whatever fails. Returns 0, or the first -errno with @err naming that
+ * failure and leak summing what every container left behind (outcome
+ * LEFT_BEHIND).
+ */
+int spapr_dma_ctx_teardown(struct spapr_dma_ctx *ctx, struct spapr_dma_error *err);
+
 /** Replace the policy used for containers created from now on. */
 void spapr_dma_ctx_set_policy(struct spapr_dma_ctx *ctx, const struct spapr_dma_policy *pol);
 
@@ -422,9 +501,40 @@ int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_regi
  * Remove memory: [va, va+len) must be exactly the union of regions added
  * before (whole regions). Its IOVAs are unmapped in every container; a
  * registration is dropped once none of its memory remains.
+ *
+ * All or nothing: on failure the removal is undone and the memory stays
+ * mapped (outcome CLEAN), unless the undo failed too (UNDO_FAILED: leak
+ * says what). Use it when the caller can keep the memory; for memory that
+ * is going away whatever happens, use spapr_dma_mem_remove_forced().
+ * A registration the kernel orphaned (§3.5: a TCE it could not clear) is
+ * reported as -EBUSY, step UNREGISTER, outcome LEFT_BEHIND: the memory is
+ * removed from the engine, its indirect IOVAs are quarantined.
+ * Refused (-EIO, step "broken") while a container is broken.
  */
 int spapr_dma_mem_remove(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len,
 			 struct spapr_dma_error *err);
+
+/**
+ * Remove memory that is going away whatever the kernel says (e.g. DPDK's
+ * memory FREE event, which cannot be vetoed): best effort, never undone.
+ * In every container (broken ones too) every UNMAP of the range is tried;
+ * a registration the removal empties is UNREGISTERed only when all of its
+ * TCEs were cleared in every container (unregistering a still-mapped one
+ * would orphan it, §3.5). The engine forgets the memory in every case: its
+ * IOVA lookups answer SPAPR_DMA_BAD_IOVA, and later memory may be added at
+ * the same VA.
+ *
+ * Returns 0 when everything was unmapped and unregistered. Otherwise the
+ * first -errno, with @err naming that failure, outcome LEFT_BEHIND and leak
+ * saying what stayed: mapped_bytes (still reachable by a device: do not
+ * give these pages back to the system if at all possible), registered_bytes
+ * (pinned and charged; retried at container destroy), quarantined_bytes
+ * (indirect IOVA never reused); each container left with TCEs it could not
+ * clear is marked broken (leak.broken). -EINVAL (nothing done) if
+ * [va, va+len) is not exactly a union of added regions.
+ */
+int spapr_dma_mem_remove_forced(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len,
+				struct spapr_dma_error *err);
 
 /**
  * Open a container and the IOMMU groups @group_nums[0..n) on @be, attach
@@ -450,10 +560,26 @@ int spapr_dma_container_attach(struct spapr_dma_ctx *ctx, struct spapr_backend *
 
 /**
  * Tear the container down: remove its windows (which clears their TCEs),
- * then unregister its memory, then close owned handles. Best effort: goes on
- * after an error and returns the first one.
+ * UNMAP what a failed REMOVE left, then unregister its memory (the ctx's
+ * and what an earlier failure left registered), then unset and close the
+ * handles it owns. Every step is tried whatever failed before, except that
+ * a registration is not UNREGISTERed while TCEs into it may remain (that
+ * would orphan it, §3.5). The container is freed in every case.
+ *
+ * Returns 0, or the first -errno with @err naming it and, with outcome
+ * LEFT_BEHIND, leak counting every failure and what it left: windows,
+ * mapped_bytes, registered_bytes, handles, and locked_bytes when the
+ * kernel kept locked_vm charged (orphans; until the process exits).
  */
 int spapr_dma_container_destroy(struct spapr_dma_container *c, struct spapr_dma_error *err);
+
+/**
+ * True if a failed undo or forced removal left @c with kernel state the
+ * engine cannot vouch for. A broken container answers SPAPR_DMA_BAD_IOVA to
+ * every lookup, and spapr_dma_mem_add() / spapr_dma_mem_remove() refuse to
+ * run (-EIO, step "broken") until it is destroyed.
+ */
+bool spapr_dma_container_broken(const struct spapr_dma_container *c);
 
 /** The plan the container runs (copied). */
 void spapr_dma_container_plan(const struct spapr_dma_container *c, struct spapr_dma_plan *out);
