@@ -57,6 +57,14 @@ static int cmp_reg(const void *a, const void *b)
 	return x->va < y->va ? -1 : x->va > y->va;
 }
 
+int container_keep_stale(struct spapr_dma_container *c, uint64_t va, uint64_t len)
+{
+	if (grow((void **)&c->stale, &c->stcap, c->nstale + 1, sizeof(*c->stale)))
+		return -ENOMEM;
+	c->stale[c->nstale++] = (struct crange){ va, len, va };
+	return 0;
+}
+
 /* ---- ctx ---- */
 
 struct spapr_dma_ctx *spapr_dma_ctx_create(const struct spapr_dma_platform *plat,

@@ -431,21 +431,6 @@ void container_break(struct spapr_dma_container *c, struct spapr_dma_leak *l, co
 	}
 }
 
-int container_keep_stale(struct spapr_dma_container *c, uint64_t va, uint64_t len)
-{
-	if (c->nstale == c->stcap) {
-		unsigned int cap = c->stcap ? c->stcap * 2 : 8;
-		struct crange *n = realloc(c->stale, sizeof(*n) * cap);
-
-		if (!n)
-			return -ENOMEM;
-		c->stale = n;
-		c->stcap = cap;
-	}
-	c->stale[c->nstale++] = (struct crange){ va, len, va };
-	return 0;
-}
-
 void undo_free(struct undo_log *l)
 {
 	free(l->u);

@@ -60,6 +60,14 @@ static unsigned int hot_pieces(struct bed *b, struct spapr_dma_mem_region *r)
 	return 32;
 }
 
+/* bed_up (powernv9, indirect) with the hot range added as hot_pieces(). */
+static int bed_up_pieces(struct bed *b, struct spapr_dma_mem_region *r)
+{
+	if (bed_up(b, "powernv9", SPAPR_DMA_MODE_INDIRECT))
+		return -1;
+	return spapr_dma_mem_add(b->w.ctx, r, hot_pieces(b, r), NULL);
+}
+
 /* ---- 1. memory that must go: the forced removal ---- */
 
 /* DPDK frees the pages whatever we answer: the engine must unmap what it
@@ -140,12 +148,9 @@ static void test_remove_undo_fails(void)
 	struct spapr_dma_mem_region r[32];
 	struct spapr_dma_error err;
 	struct bed b;
-	unsigned int n;
 	int rc;
 
-	T_ERR(bed_up(&b, "powernv9", SPAPR_DMA_MODE_INDIRECT), 0);
-	n = hot_pieces(&b, r);
-	T_ERR(spapr_dma_mem_add(b.w.ctx, r, n, NULL), 0);
+	T_ERR(bed_up_pieces(&b, r), 0);
 	T_ERR(spapr_model_fault_inject(b.w.m, SPAPR_MODEL_OP_UNMAP_DMA, 2, EIO, 1), 0);
 	T_ERR(spapr_model_fault_inject(b.w.m, SPAPR_MODEL_OP_MAP_DMA, 1, ENOMEM, 1), 0);
 	rc = spapr_dma_mem_remove(b.w.ctx, b.hot.va, b.hot.len, &err);
@@ -254,12 +259,9 @@ static void test_destroy_unmap_fails(void)
 	struct spapr_dma_mem_region r[32];
 	struct spapr_dma_error err;
 	struct bed b;
-	unsigned int n;
 	int rc;
 
-	T_ERR(bed_up(&b, "powernv9", SPAPR_DMA_MODE_INDIRECT), 0);
-	n = hot_pieces(&b, r);
-	T_ERR(spapr_dma_mem_add(b.w.ctx, r, n, NULL), 0);
+	T_ERR(bed_up_pieces(&b, r), 0);
 	T_EQ(regions_now(&b), 2);
 	spapr_model_counters_reset(b.w.m);
 	T_ERR(spapr_model_fault_inject(b.w.m, SPAPR_MODEL_OP_TCE_REMOVE, 1, EIO, 1), 0);
