@@ -11,6 +11,8 @@
  * pointer of the object's own VA, with read and write permission.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +308,96 @@ static void test_user_map(void)
 	munmap(va, 2 * PG2M);
 }
 
+/*
+ * rte_spapr_dma_unmap() is for what rte_spapr_dma_map() mapped: DPDK's own
+ * memory (here a memzone's page) is refused and stays reachable; a user
+ * range is unmapped page by page, and never twice.
+ */
+static void test_user_unmap_refuses_dpdk(void)
+{
+	const struct rte_memzone *mz = rte_memzone_reserve("t_mz_own", 4096, SOCKET_ID_ANY, 0);
+	char *va = huge_map(2 * PG2M);
+
+	T_CHECK(mz != NULL && va != NULL);
+	if (mz != NULL) {
+		T_EQ(rte_spapr_dma_unmap(RTE_PTR_ALIGN_FLOOR(mz->addr, PG2M), PG2M), -EINVAL);
+		T_DEV(mz->iova, mz->addr, mz->len);
+		T_EQU(rte_spapr_dma_iova(mz->addr), mz->iova);
+		rte_memzone_free(mz);
+	}
+	if (va != NULL && !outside_direct_va_window(va)) {
+		T_EQ(rte_spapr_dma_map(va, 2 * PG2M, PG2M), 0);
+		T_EQ(rte_spapr_dma_unmap(va - PG2M, 2 * PG2M), -EINVAL);
+		T_EQ(rte_spapr_dma_unmap(va + PG2M, PG2M), 0);
+		T_EQ(rte_spapr_dma_unmap(va + PG2M, PG2M), -EINVAL);
+		T_DEV(rte_spapr_dma_iova(va), va, PG2M);
+		T_EQ(rte_spapr_dma_unmap(va, PG2M), 0);
+		T_EQU(rte_spapr_dma_iova(va), UINT64_MAX);
+	}
+	if (va != NULL)
+		munmap(va, 2 * PG2M);
+}
+
+/*
+ * rte_spapr_dma_map/unmap on one thread while DPDK grows and shrinks its
+ * heap on another (memory events): the plugin serialises the two, as the
+ * engine requires, so no call fails and the model stays consistent.
+ */
+struct user_loop {
+	char *va;
+	volatile bool stop;
+	unsigned int rounds, errors;
+};
+
+static void *user_map_loop(void *arg)
+{
+	struct user_loop *u = arg;
+
+	while (!u->stop) {
+		if (rte_spapr_dma_map(u->va, 2 * PG2M, PG2M) != 0 ||
+		    rte_spapr_dma_unmap(u->va, 2 * PG2M) != 0)
+			u->errors++;
+		u->rounds++;
+	}
+	return NULL;
+}
+
+static void test_user_map_concurrent(void)
+{
+	struct user_loop u = { .va = huge_map(2 * PG2M) };
+	struct rte_spapr_info before, after;
+	char err[256] = "";
+	pthread_t t;
+
+	T_CHECK(u.va != NULL);
+	if (u.va == NULL || outside_direct_va_window(u.va)) {
+		if (u.va != NULL)
+			munmap(u.va, 2 * PG2M);
+		return;
+	}
+	rte_spapr_info_get(&before);
+	T_EQ(pthread_create(&t, NULL, user_map_loop, &u), 0);
+	for (unsigned int i = 0; i < 100; i++) {
+		const struct rte_memzone *mz = rte_memzone_reserve("t_race", 40u << 20,
+								   SOCKET_ID_ANY, 0);
+
+		if (mz != NULL)
+			rte_memzone_free(mz);
+	}
+	u.stop = true;
+	pthread_join(t, NULL);
+	rte_spapr_info_get(&after);
+	T_EQU(u.errors, 0);
+	T_EQU(after.mem_event_errors, before.mem_event_errors);
+	T_CHECK(after.mem_events > before.mem_events);
+	T_EQ(spapr_model_check_invariants(model, err, sizeof(err)), 0);
+	if (err[0])
+		fprintf(stderr, "  %s\n", err);
+	printf("%u map/unmap rounds against %" PRIu64 " memory events\n", u.rounds,
+	       after.mem_events - before.mem_events);
+	munmap(u.va, 2 * PG2M);
+}
+
 static void test_model_consistent(void)
 {
 	char err[256] = "";
@@ -370,6 +462,8 @@ int main(int argc, char **argv)
 	T_RUN(test_growth);
 	T_RUN(test_external_heap);
 	T_RUN(test_user_map);
+	T_RUN(test_user_unmap_refuses_dpdk);
+	T_RUN(test_user_map_concurrent);
 	T_RUN(test_model_consistent);
 	rte_eal_cleanup();
 	plugin_rm_runtime(prefix);

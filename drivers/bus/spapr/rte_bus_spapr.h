@@ -62,11 +62,17 @@ uint64_t rte_spapr_dma_iova(const void *va);
  * the plugin (unlike rte_dev_dma_map(), which only reaches DPDK's default
  * container). @va and @len must be aligned to @page_size, the backing page
  * size (hugepage size, or the system page size). The IOVA is then given by
- * rte_spapr_dma_iova(). Returns 0 or -errno.
+ * rte_spapr_dma_iova(). Returns 0 or -errno. Safe to call from any thread,
+ * also while DPDK grows or shrinks its memory.
  */
 int rte_spapr_dma_map(void *va, size_t len, size_t page_size);
 
-/** Undo rte_spapr_dma_map() of exactly that range. Returns 0 or -errno. */
+/**
+ * Undo rte_spapr_dma_map(): [@va, @va+@len) must be whole pages of memory
+ * rte_spapr_dma_map() mapped (all of a call's range, or part of it). Memory
+ * of DPDK (memzones, heaps) is refused with -EINVAL and stays mapped: DPDK
+ * has cached its IOVAs. Returns 0 or -errno.
+ */
 int rte_spapr_dma_unmap(void *va, size_t len);
 
 /** Summary of what the plugin did. */

@@ -292,7 +292,7 @@ uint64_t rte_spapr_dma_iova(const void *va)
 	return iova;
 }
 
-int rte_spapr_dma_map(void *va, size_t len, size_t page_size)
+static int dma_map_locked(void *va, size_t len, size_t page_size)
 {
 	struct spapr_dma_mem_region *r;
 	struct spapr_dma_error e;
@@ -330,7 +330,12 @@ int rte_spapr_dma_map(void *va, size_t len, size_t page_size)
 		return rc;
 	}
 	memset(&e, 0, sizeof(e));
-	rc = spapr_dma_mem_add(spapr.ctx, r, n, &e);
+	rc = spapr_mem_user_add((uintptr_t)va, len);
+	if (rc == 0) {
+		rc = spapr_dma_mem_add(spapr.ctx, r, n, &e);
+		if (rc)
+			spapr_mem_user_remove((uintptr_t)va, len);
+	}
 	free(r);
 	if (rc) {
 		char why[SPAPR_ERR_LEN];
@@ -344,7 +349,7 @@ int rte_spapr_dma_map(void *va, size_t len, size_t page_size)
 	return 0;
 }
 
-int rte_spapr_dma_unmap(void *va, size_t len)
+static int dma_unmap_locked(void *va, size_t len)
 {
 	struct spapr_dma_error e;
 	const struct spapr_model_profile *p;
@@ -352,10 +357,20 @@ int rte_spapr_dma_unmap(void *va, size_t len)
 
 	if (spapr.ctx == NULL || spapr.status)
 		return -ENODEV;
+	/* Only what rte_spapr_dma_map() mapped: DPDK's memory keeps its IOVAs. */
+	if (!spapr_mem_user_covers((uintptr_t)va, len)) {
+		SPAPR_LOG(ERR, "rte_spapr_dma_unmap(%p, %zu): not memory rte_spapr_dma_map() mapped; DPDK's own memory is unmapped only when DPDK frees it\n",
+			  va, len);
+		return -EINVAL;
+	}
+	rc = spapr_mem_user_reserve_split();
+	if (rc)
+		return rc;
 	memset(&e, 0, sizeof(e));
 	rc = spapr_dma_mem_remove(spapr.ctx, (uintptr_t)va, len, &e);
 	if (rc)
 		return rc;
+	spapr_mem_user_remove((uintptr_t)va, len);
 	if (spapr.model != NULL) {
 		/* Declared per page: undeclare with the page size that fits. */
 		p = spapr_model_get_profile(spapr.model);
@@ -369,6 +384,26 @@ int rte_spapr_dma_unmap(void *va, size_t len)
 	}
 	spapr.mem_bytes -= len;
 	return 0;
+}
+
+int rte_spapr_dma_map(void *va, size_t len, size_t page_size)
+{
+	int rc;
+
+	spapr_mem_lock();
+	rc = dma_map_locked(va, len, page_size);
+	spapr_mem_unlock();
+	return rc;
+}
+
+int rte_spapr_dma_unmap(void *va, size_t len)
+{
+	int rc;
+
+	spapr_mem_lock();
+	rc = dma_unmap_locked(va, len);
+	spapr_mem_unlock();
+	return rc;
 }
 
 void rte_spapr_info_get(struct rte_spapr_info *info)

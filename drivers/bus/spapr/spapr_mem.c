@@ -19,10 +19,12 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_memory.h>
@@ -364,6 +366,103 @@ int spapr_mem_publish_iovas(void)
 	return 0;
 }
 
+/*
+ * lib/dma wants its state-changing calls serialised. The EAL runs memory
+ * events under its hotplug lock, which rte_spapr_dma_map/unmap do not take:
+ * this lock orders the two. Never held while calling into the EAL's
+ * memory allocator (which would fire an event and deadlock).
+ */
+static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void spapr_mem_lock(void)
+{
+	pthread_mutex_lock(&mem_lock);
+}
+
+void spapr_mem_unlock(void)
+{
+	pthread_mutex_unlock(&mem_lock);
+}
+
+/* ---- user memory: what rte_spapr_dma_map() mapped ---- */
+
+/*
+ * Disjoint [va, va+len) ranges (lib/dma refuses overlapping memory), so
+ * that rte_spapr_dma_unmap() can refuse DPDK's own memory: unmapping a
+ * memzone's page would leave its cached IOVA pointing at nothing.
+ */
+static struct spapr_user_range {
+	uint64_t va, len;
+} *user_ranges;
+static unsigned int user_nranges, user_cap;
+
+static int user_reserve(unsigned int n)
+{
+	void *p;
+
+	if (n <= user_cap)
+		return 0;
+	p = realloc(user_ranges, (size_t)n * 2 * sizeof(*user_ranges));
+	if (p == NULL)
+		return -ENOMEM;
+	user_ranges = p;
+	user_cap = n * 2;
+	return 0;
+}
+
+int spapr_mem_user_add(uint64_t va, uint64_t len)
+{
+	int rc = user_reserve(user_nranges + 1);
+
+	if (rc == 0)
+		user_ranges[user_nranges++] = (struct spapr_user_range){ va, len };
+	return rc;
+}
+
+bool spapr_mem_user_covers(uint64_t va, uint64_t len)
+{
+	uint64_t covered = 0;
+
+	for (unsigned int i = 0; i < user_nranges; i++) {
+		uint64_t lo = RTE_MAX(va, user_ranges[i].va);
+		uint64_t hi = RTE_MIN(va + len, user_ranges[i].va + user_ranges[i].len);
+
+		if (hi > lo)
+			covered += hi - lo;
+	}
+	return len != 0 && covered == len;
+}
+
+/* Room for the split spapr_mem_user_remove may make: call before unmapping. */
+int spapr_mem_user_reserve_split(void)
+{
+	return user_reserve(user_nranges + 1);
+}
+
+void spapr_mem_user_remove(uint64_t va, uint64_t len)
+{
+	for (unsigned int i = 0; i < user_nranges; i++) {
+		struct spapr_user_range r = user_ranges[i];
+		uint64_t end = va + len, rend = r.va + r.len;
+
+		if (end <= r.va || va >= rend)
+			continue;
+		user_ranges[i] = user_ranges[--user_nranges];
+		if (r.va < va)
+			user_ranges[user_nranges++] = (struct spapr_user_range){ r.va, va - r.va };
+		if (rend > end)
+			user_ranges[user_nranges++] = (struct spapr_user_range){ end, rend - end };
+		i--;	/* the slot now holds another range */
+	}
+}
+
+void spapr_mem_user_forget(void)
+{
+	free(user_ranges);
+	user_ranges = NULL;
+	user_nranges = user_cap = 0;
+}
+
 /* ---- memory events: growth and shrink after init ---- */
 
 static void mark_bad(const struct rte_memseg_list *msl, uint64_t va, uint64_t len)
@@ -468,6 +567,7 @@ static void mem_event(enum rte_mem_event type, const void *addr, size_t len, voi
 	 * after the ALLOC event (rte_malloc.c): take every event. */
 	if (msl == NULL)
 		return;
+	spapr_mem_lock();
 	spapr.mem_events++;
 	if (type == RTE_MEM_EVENT_ALLOC)
 		rc = event_alloc(msl, (uint64_t)(uintptr_t)addr, len);
@@ -475,6 +575,7 @@ static void mem_event(enum rte_mem_event type, const void *addr, size_t len, voi
 		rc = event_free(msl, (uint64_t)(uintptr_t)addr, len);
 	if (rc)
 		spapr.mem_event_errors++;
+	spapr_mem_unlock();
 }
 
 int spapr_mem_events_start(void)

@@ -83,6 +83,15 @@ void spapr_mem_events_stop(void);
 int spapr_mem_model_declare(uint64_t va, uint64_t len, unsigned int shift, void *host);
 uint64_t spapr_page_pa(const void *va, uint64_t memseg_iova, bool external);
 void spapr_mem_model_undeclare(uint64_t va, uint64_t len, unsigned int shift);
+/* The user's ranges (rte_spapr_dma_map), apart from DPDK's own memory. */
+int spapr_mem_user_add(uint64_t va, uint64_t len);
+bool spapr_mem_user_covers(uint64_t va, uint64_t len);
+int spapr_mem_user_reserve_split(void);
+void spapr_mem_user_remove(uint64_t va, uint64_t len);
+void spapr_mem_user_forget(void);
+/* Serialises memory events with rte_spapr_dma_map/unmap. */
+void spapr_mem_lock(void);
+void spapr_mem_unlock(void);
 
 /* spapr_telemetry.c */
 void spapr_telemetry_register(void);

@@ -520,6 +520,7 @@ void spapr_teardown(void)
 	if (spapr.ctx != NULL)
 		spapr_dma_ctx_destroy(spapr.ctx);
 	spapr.ctx = NULL;
+	spapr_mem_user_forget();
 	spapr.mem_bytes = 0;
 	spapr.rewritten = false;
 }
