@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=sh
-# suite-dma.sh - guest side of suite "dma" (issue 4, Use 2): the lib/dma
+# suite-dma.sh - guest side of suite "dma": the lib/dma
 # engine on the real kernel. Sourced by /init (busybox sh) as /suites/dma.sh
 # with MACHINE, BOOT, GROUP_ARGS ("--group 0 --group 1") and NICS set.
 #

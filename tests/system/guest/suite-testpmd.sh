@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=sh
-# Suite "testpmd" (sourced by /init; issue 4, use 3): Debian's ppc64el
+# Suite "testpmd" (sourced by /init; the plugin in stock testpmd): Debian's ppc64el
 # dpdk-testpmd drives the two e1000e NICs (QEMU hub between them) with
 # DPDK's own net_e1000_em PMD, three ways in this one guest:
 #   plugin    -d librte_bus_spapr.so, default options (policy=auto)

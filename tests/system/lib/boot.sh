@@ -94,7 +94,7 @@ boot_machine() {
 		fi
 		return 1
 	fi
-	log "$tag: $(grep -m1 '^@@ G uptime' "$out" | cut -d' ' -f3-)"
+	log "$tag: $(grep -m1 '^@@ G uptime' "$out" | cut -d' ' -f3-); kernel $(sed -n 's/^@@ G kernel //p' "$out")"
 	if grep -q '^@@ X' "$out"; then
 		grep '^@@ X' "$out" | sed "s/^/    $tag: /" >&2
 	fi
@@ -144,7 +144,7 @@ check_suite() {
 	local suite=$1 target=$2 key=$1:$2 state file verdict rc=0
 	state=$RESULTS/$(boot_tag "$target" "$suite" 0).state
 	SUITE_TIME[$key]=$(sed -n 's/^wall=//p' "$state")
-	file=$(sed -n 's/^file=//p' "$state" | head -n 1)
+	file=$(sed -n 's/^file=//p' "$state" | awk 'NR == 1')
 	if [[ -z $file ]]; then
 		SUITE_STATUS[$key]=fail
 		SUITE_VERDICT[$key]="$suite: $target: $(sed -n 's/^reason=//p' "$state")"
@@ -210,20 +210,37 @@ save_snapshot() {
 	done
 }
 
+# The kernel release and package version target $1 booted.
+target_kernel() {
+	local flav
+	flav=$(target_flavour "$1")
+	echo "${KVER_OF[$flav]:-?} (${KPKG_VERSION_OF[$flav]:-?})"
+}
+
+# The DPDK a job ran: the ppc64el Debian DPDK for testpmd and virtio.
+job_dpdk() {
+	case $1 in testpmd | virtio) echo "${DPDK_VERSION:-}" ;; *) echo "" ;; esac
+}
+
 write_summary() {
-	local m first=1
+	local m first=1 status=pass
+	for m in "${DIFF_MACHINES[@]}"; do [[ ${MACHINE_STATUS[$m]:-fail} == pass ]] || status=fail; done
+	for m in "${JOBS_LIST[@]}"; do
+		[[ ${m%%:*} == diff || ${SUITE_STATUS[$m]:-fail} == pass ]] || status=fail
+	done
 	{
-		printf '{"suite":"%s","kernel":"%s","seed":%s,"random":%s,"guest_build":"%s","times":{' \
-			"$SUITE" "$KVER" "$SEED" "$RANDOM_CASES" "${GUEST_BUILD_NOTE:-}"
+		printf '{"status":"%s","suite":"%s",%s,"seed":%s,"random":%s,"guest_build":"%s","times":{' \
+			"$status" "$SUITE" "$(versions_json)" "$SEED" "$RANDOM_CASES" \
+			"$(json_escape "${GUEST_BUILD_NOTE:-}")"
 		local k sep=
 		for k in "${!TIMES[@]}"; do printf '%s"%s":%s' "$sep" "$k" "${TIMES[$k]}"; sep=,; done
 		printf '},"machines":['
 		for m in "${DIFF_MACHINES[@]}"; do
 			((first)) || printf ','
 			first=0
-			printf '{"machine":"%s","status":"%s","wall_s":%s,"agreement":"%s","reason":"%s"}' \
-				"$m" "${MACHINE_STATUS[$m]:-fail}" "${MACHINE_TIME[$m]:-0}" \
-				"${MACHINE_AGREE[$m]:-}" "${MACHINE_REASON[$m]//\"/\'}"
+			printf '{"machine":"%s","kernel":"%s","status":"%s","wall_s":%s,"agreement":"%s","reason":"%s"}' \
+				"$m" "$(target_kernel "$m")" "${MACHINE_STATUS[$m]:-fail}" "${MACHINE_TIME[$m]:-0}" \
+				"${MACHINE_AGREE[$m]:-}" "$(json_escape "${MACHINE_REASON[$m]:-}")"
 		done
 		printf '],"suites":['
 		first=1
@@ -232,14 +249,16 @@ write_summary() {
 			[[ ${job%%:*} == diff ]] && continue
 			((first)) || printf ','
 			first=0
-			printf '{"suite":"%s","target":"%s","status":"%s","wall_s":%s,"verdict":"%s"}' \
-				"${job%%:*}" "${job#*:}" "${SUITE_STATUS[$job]:-fail}" \
-				"${SUITE_TIME[$job]:-0}" "${SUITE_VERDICT[$job]//\"/\'}"
+			printf '{"suite":"%s","target":"%s","kernel":"%s","dpdk":"%s","status":"%s","wall_s":%s,"verdict":"%s"}' \
+				"${job%%:*}" "${job#*:}" "$(target_kernel "${job#*:}")" "$(job_dpdk "${job%%:*}")" \
+				"${SUITE_STATUS[$job]:-fail}" "${SUITE_TIME[$job]:-0}" \
+				"$(json_escape "${SUITE_VERDICT[$job]:-}")"
 		done
 		printf ']}\n'
 	} >"$RESULTS/summary.json"
 	# The other suites' verdicts first: the last lines are the
 	# differential suite's "agreement: <machine> <agreeing>/<total>".
+	versions_line
 	for job in "${JOBS_LIST[@]}"; do
 		[[ ${job%%:*} == diff ]] || echo "${SUITE_VERDICT[$job]:-}"
 	done
@@ -247,4 +266,14 @@ write_summary() {
 		[[ -n ${MACHINE_AGREE[$m]:-} ]] && echo "${MACHINE_AGREE[$m]}"
 	done
 	return 0
+}
+
+# One line naming every version the run used.
+versions_line() {
+	local flav out="versions:"
+	for flav in "${FLAVOURS[@]}"; do
+		[[ -n ${KVER_OF[$flav]:-} ]] && out+=" kernel ${KVER_OF[$flav]} (${KPKG_VERSION_OF[$flav]});"
+	done
+	[[ -n ${DPDK_VERSION:-} ]] && out+=" DPDK $DPDK_VERSION (Debian ppc64el);"
+	echo "$out QEMU ${QEMU_VERSION:-?}"
 }

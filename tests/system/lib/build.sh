@@ -48,11 +48,20 @@ build_guest_runner() {
 		log "building the guest program directly with $CROSS_CC instead"
 		direct_guest_build
 	fi
-	file -b "$GUEST_BIN" | grep -q 'PowerPC.*statically linked' ||
+	is_static_ppc64le "$GUEST_BIN" ||
 		fail "$GUEST_BIN is not a static ppc64le binary: $(file -b "$GUEST_BIN")"
 }
 
 CROSS_CC=powerpc64le-linux-gnu-gcc
+
+# file(1) says ELF 64-bit PowerPC, statically linked. (A test on the text,
+# not `file | grep -q`: grep -q stops reading at the first match, and under
+# pipefail the writer's SIGPIPE would fail the test.)
+is_static_ppc64le() {
+	local what
+	what=$(file -b "$1" 2>/dev/null) || return 1
+	[[ $what == *PowerPC*"statically linked"* ]]
+}
 
 # The guest program from its sources (tests/system/meson.build lists the
 # same files), with the project's warning flags, linked statically.
@@ -95,7 +104,7 @@ module_closure() {
 	shift
 	for name in "$@"; do
 		[[ " ${MOD_DONE[*]-} " == *" $name "* ]] && continue
-		file=$(find "$moddir/kernel" -name "${name}.ko*" -o -name "${name//_/-}.ko*" | head -n 1)
+		file=$(find "$moddir/kernel" \( -name "${name}.ko*" -o -name "${name//_/-}.ko*" \) -print -quit)
 		[[ -n $file ]] || fail "module $name not in the kernel package"
 		for dep in $(xz -dcf "$file" | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
 			module_closure "$moddir" "${dep//-/_}"

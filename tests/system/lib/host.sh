@@ -10,7 +10,7 @@
 # Host packages (amd64) and guest packages (ppc64el).
 HOST_PKGS=(qemu-system-ppc gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
 	   cpio xz-utils meson ninja-build)
-BACKPORTS_SOURCES=/etc/apt/sources.list.d/spapr-dpdk-testbed-backports.sources
+BACKPORTS_SOURCES=$MC_BACKPORTS	# lib/machine-changes.sh
 
 # The first "URIs:" of the deb822 entry that carries the plain release suite
 # (bookworm); fall back to a one-line sources.list entry.
@@ -35,46 +35,55 @@ apt_has_backports() {
 		/etc/apt/sources.list /etc/apt/sources.list.d/
 }
 
-# Adds ppc64el and bookworm-backports if missing; installs the host tools.
+# apt-get update (a partial failure, e.g. one index of a mirror mid-sync,
+# is not fatal: what matters is whether the packages can be found and
+# installed, which is checked after it and reported as a skip if not).
+apt_update() {
+	log "apt-get update"
+	if apt-get update -qq >"$LOGDIR/apt-update.log" 2>&1; then
+		touch "$CACHE/.apt-updated"
+	else
+		log "warning: apt-get update reported errors: $(grep -m1 '^E:' "$LOGDIR/apt-update.log")"
+	fi
+}
+
+# bookworm-backports, for the 6.12 kernel where the machine's own suites do
+# not carry one (bookworm-security carries linux 6.12 since 6.12.107; the
+# first 6.12 builds for bookworm were in backports only).
+add_backports() {
+	local mirror
+	mirror=$(debian_mirror) || skip "no Debian ${DEBIAN_RELEASE} entry in the apt sources"
+	log "adding ${DEBIAN_RELEASE}-backports from $mirror ($BACKPORTS_SOURCES): no linux-image-${KERNEL_SERIES} for ppc64el in the machine's apt sources"
+	cat >"$BACKPORTS_SOURCES" <<-EOF
+	# Added by spapr-dpdk tests/system/run: the ppc64el guest kernel ${KERNEL_SERIES}.
+	Types: deb
+	URIs: $mirror
+	Suites: ${DEBIAN_RELEASE}-backports
+	Components: main
+	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+}
+
+# Adds the ppc64el architecture, and bookworm-backports when no suite the
+# machine has carries the kernel; installs the host tools.
 host_setup() {
-	local changed=0 mirror
 	if [[ $(id -u) != 0 ]]; then
 		skip "host set-up needs root (dpkg --add-architecture, apt-get install)"
 	fi
-	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
-		log "dpkg --add-architecture ppc64el"
+	if [[ " $(dpkg --print-foreign-architectures | tr '\n' ' ') " != *" ppc64el "* ]]; then
+		log "dpkg --add-architecture ppc64el (undo: dpkg --remove-architecture ppc64el)"
 		dpkg --add-architecture ppc64el
-		changed=1
+		apt_update
+	elif [[ ! -e $CACHE/.apt-updated || -n $(find "$CACHE/.apt-updated" -mmin +720 2>/dev/null) ]]; then
+		apt_update
 	fi
-	if ! apt_has_backports; then
-		mirror=$(debian_mirror) || skip "no Debian ${DEBIAN_RELEASE} entry in the apt sources"
-		log "adding ${DEBIAN_RELEASE}-backports from $mirror"
-		cat >"$BACKPORTS_SOURCES" <<-EOF
-		# Added by spapr-dpdk tests/system/run: the ppc64el guest kernel 6.12.
-		Types: deb
-		URIs: $mirror
-		Suites: ${DEBIAN_RELEASE}-backports
-		Components: main
-		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-		EOF
-		changed=1
-	fi
-	if [[ $changed == 1 || ! -e $CACHE/.apt-updated ]] ||
-	   [[ -n $(find "$CACHE/.apt-updated" -mmin +720 2>/dev/null) ]]; then
-		log "apt-get update"
-		# A partial failure (one index of a mirror mid-sync, e.g. the
-		# security suite's ppc64el list) is not fatal: what matters is
-		# whether the packages below can be found and installed, which
-		# is checked next and reported as a skip if not.
-		if apt-get update -qq >"$LOGDIR/apt-update.log" 2>&1; then
-			touch "$CACHE/.apt-updated"
-		else
-			log "warning: apt-get update reported errors: $(grep -m1 '^E:' "$LOGDIR/apt-update.log")"
-		fi
+	if [[ -z $(kernel_package_name "") ]] && ! apt_has_backports; then
+		add_backports
+		apt_update
 	fi
 	local missing=() p
 	for p in "${HOST_PKGS[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		[[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] ||
 			missing+=("$p")
 	done
 	if ((${#missing[@]})); then
@@ -82,7 +91,9 @@ host_setup() {
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			"${missing[@]}" >"$LOGDIR/apt-install.log" 2>&1 ||
 			skip "apt-get install ${missing[*]} failed: $(tail -n 2 "$LOGDIR/apt-install.log" | tr '\n' ' ')"
+		machine_changes_record_packages "${missing[@]}"
 	fi
+	QEMU_VERSION=$(dpkg-query -W -f='${Version}' qemu-system-ppc)
 }
 
 # Newest linux-image-<ver>-powerpc64le[$1] in backports ($1: "" or "-64k").
@@ -93,13 +104,35 @@ kernel_package_name() {
 		grep -v -- '-dbg$' | grep -v unsigned | sort -V | tail -n 1 || true
 }
 
-# The newest cached .deb of package $1 (a name without :arch), or nothing.
-cached_deb() {
-	ls "$CACHE"/debs/"$1"_*.deb 2>/dev/null | sort -V | tail -n 1 || true
+# Candidate versions: "name version" per package of $@ (name[:arch]) that
+# apt can install, nothing for the others. The candidate is what apt-get
+# install or download would take (pinning, security and point releases
+# weighed); `apt-cache show` lists every version the sources carry, in no
+# order to rely on (bookworm and bookworm-security both carry DPDK 22.11,
+# two versions), so its first record is not it. awk reads its whole input:
+# a reader that stops early (head, grep -q) kills apt-cache with SIGPIPE,
+# which pipefail turns into the failure of the whole run.
+apt_candidates() {
+	apt-cache policy "$@" 2>/dev/null | awk '
+		/^[^ ]/ { name = $1; sub(/:$/, "", name); sub(/:[a-z0-9]+$/, "", name) }
+		$1 == "Candidate:" && $2 != "(none)" { print name, $2 }'
 }
 
-# apt-get download the packages $@ (name[:arch]) into the cache, in one
-# call (much faster than one per package); skip the run if apt cannot.
+# The candidate version of package $1 (name[:arch]), or nothing.
+apt_candidate() { apt_candidates "$1" | awk '{ v = $2 } END { if (v != "") print v }'; }
+
+# The cache file of version $2 of package $1 (apt-get download's name:
+# name_version_arch.deb, with ":" of an epoch written "%3a"), if there.
+cached_deb() {
+	local f
+	for f in "$CACHE/debs/${1}_${2//:/%3a}_"{ppc64el,all}.deb; do
+		[[ -e $f ]] && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
+# apt-get download the packages $@ (name:arch=version) into the cache, in
+# one call (much faster than one per package); skip the run if apt cannot.
 download_debs() {
 	mkdir -p "$CACHE/debs"
 	log "apt-get download $(($#)) package(s): $(echo "$*" | cut -c1-100)"
@@ -107,16 +140,26 @@ download_debs() {
 		skip "apt-get download failed: $(tail -n 2 "$LOGDIR/download.log" | tr '\n' ' ')"
 }
 
-# apt-get download into the cache (once) and unpack with dpkg-deb -x.
-# $1 package (may carry :arch), $2 target directory. Prints the .deb path.
+# The candidate .deb of ppc64el package $1 in the cache, downloaded if
+# missing. Prints its path; skips the run when apt has no candidate.
+fetch_candidate_deb() {
+	local pkg=$1 ver deb
+	ver=$(apt_candidate "$pkg:ppc64el")
+	[[ -n $ver ]] || skip "apt has no candidate for $pkg:ppc64el (is the ppc64el architecture added, and apt-get update done?)"
+	if ! deb=$(cached_deb "$pkg" "$ver"); then
+		download_debs "$pkg:ppc64el=$ver"
+		deb=$(cached_deb "$pkg" "$ver") ||
+			skip "apt-get download $pkg:ppc64el=$ver left no .deb in $CACHE/debs"
+	fi
+	echo "$deb"
+}
+
+# The candidate of ppc64el package $1, unpacked with dpkg-deb -x into
+# directory $2 (emptied first when it holds another version). Prints the
+# .deb path.
 fetch_deb() {
 	local pkg=$1 dest=$2 deb
-	deb=$(cached_deb "${pkg%%:*}")
-	if [[ -z $deb ]]; then
-		download_debs "$pkg"
-		deb=$(cached_deb "${pkg%%:*}")
-		[[ -n $deb ]] || skip "apt-get download $pkg left no .deb in $CACHE/debs"
-	fi
+	deb=$(fetch_candidate_deb "$pkg")
 	if [[ ! -e $dest/.unpacked-$(basename "$deb") ]]; then
 		rm -rf "$dest"
 		mkdir -p "$dest"
@@ -126,11 +169,18 @@ fetch_deb() {
 	echo "$deb"
 }
 
+# The first of the files $@ (a glob's expansion) that exists, or nothing.
+first_file() {
+	local f
+	for f in "$@"; do [[ -e $f ]] && { echo "$f"; return 0; }; done
+	return 0
+}
+
 # The kernel flavour of a target: powernv9-64k -> 64k, anything else -> 4k.
 target_flavour() { [[ $1 == *-64k ]] && echo 64k || echo 4k; }
 target_machine() { echo "${1%-64k}"; }
 
-declare -A VMLINUX_OF=() KVER_OF=()
+declare -A VMLINUX_OF=() KVER_OF=() KPKG_VERSION_OF=()
 
 # Kernel of flavour $1 (4k or 64k): VMLINUX_OF[$1], KVER_OF[$1].
 fetch_kernel() {
@@ -138,20 +188,23 @@ fetch_kernel() {
 	if [[ $flav == 64k ]]; then suffix=-64k; dir=$CACHE/kernel-64k; fi
 	kpkg=$(kernel_package_name "$suffix")
 	[[ -n $kpkg ]] || skip "no linux-image-${KERNEL_SERIES}.*-powerpc64le${suffix} in ${DEBIAN_RELEASE}-backports"
-	deb=$(fetch_deb "$kpkg:ppc64el" "$dir")
-	vmlinux=$(ls "$dir"/boot/vmlinux-* 2>/dev/null | head -n 1 || true)
+	deb=$(fetch_deb "$kpkg" "$dir")
+	vmlinux=$(first_file "$dir"/boot/vmlinux-*)
 	[[ -r $vmlinux ]] || fail "no vmlinux in $deb"
 	VMLINUX_OF[$flav]=$vmlinux
 	KVER_OF[$flav]=${vmlinux##*/vmlinux-}
-	log "kernel $flav: ${KVER_OF[$flav]} ($(basename "$deb"))"
+	KPKG_VERSION_OF[$flav]=$(dpkg-deb -f "$deb" Version)
+	log "kernel $flav: ${KVER_OF[$flav]} (package version ${KPKG_VERSION_OF[$flav]}, $(basename "$deb"))"
 }
 
 # Kernels of every flavour in use, and busybox for the guest.
 fetch_guest_packages() {
 	local flav
-	BUSYBOX_DEB=$(fetch_deb busybox-static:ppc64el "$CACHE/busybox")
+	BUSYBOX_DEB=$(fetch_deb busybox-static "$CACHE/busybox")
 	for flav in "${FLAVOURS[@]}"; do fetch_kernel "$flav"; done
-	# The summary names the kernel of the first flavour.
+	# The summary names the kernel of the first flavour; each job names
+	# its own.
 	KVER=${KVER_OF[${FLAVOURS[0]}]}
+	KERNEL_PKG_VERSION=${KPKG_VERSION_OF[${FLAVOURS[0]}]}
 	log "busybox $(basename "$BUSYBOX_DEB")"
 }

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
-# tests/system/lib/suite-dma.sh - host side of suite "dma" (issue 4, Use 2):
+# tests/system/lib/suite-dma.sh - host side of suite "dma" (lib/dma on the real kernel):
 # the lib/dma engine on the real kernel. Sourced by tests/system/run.
 #
 #   suite_dma_stage ROOT        cross-builds tests/live/test_dma_live (and
@@ -26,20 +26,16 @@ dma_cross_target() {
 		2>>"$LOGDIR/build-ppc64le.err"
 }
 
-dma_is_static_ppc() {
-	file -b "$1" 2>/dev/null | grep -q 'PowerPC.*statically linked'
-}
-
 suite_dma_stage() {
 	local root=$1 live=$WORK/build-ppc64le/tests/live/test_dma_live
 	local vfio=$WORK/build-ppc64le/tests/vfio/test_vfio host=$WORK/build-host
 	mkdir -p "$root/bin" "$root/suites"
 	dma_cross_target tests/live/test_dma_live ||
 		fail "suite dma: cross build of test_dma_live failed (see $LOGDIR/build-ppc64le.err)"
-	dma_is_static_ppc "$live" || fail "suite dma: $live is not a static ppc64le binary"
+	is_static_ppc64le "$live" || fail "suite dma: $live is not a static ppc64le binary"
 	cp "$live" "$root/bin/test_dma_live"
 	# test_vfio is optional: the guest reports "not staged" without it.
-	if dma_cross_target tests/vfio/test_vfio && dma_is_static_ppc "$vfio"; then
+	if dma_cross_target tests/vfio/test_vfio && is_static_ppc64le "$vfio"; then
 		cp "$vfio" "$root/bin/test_vfio"
 	else
 		log "suite dma: test_vfio not staged (not a static ppc64le build: $(file -b "$vfio" 2>&1 | cut -c1-60))"

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
-# tests/system/lib/suite-testpmd.sh - suite "testpmd" (issue 4, use 3),
+# tests/system/lib/suite-testpmd.sh - suite "testpmd" (the plugin in stock testpmd),
 # host side (sourced by run): Debian's ppc64el dpdk-testpmd, its libraries
 # and strace, plus librte_bus_spapr.so cross-built against Debian's ppc64el
 # DPDK 22.11, all into the initramfs. The guest side is
@@ -38,20 +38,21 @@ tp_sysroot_cross_file() {
 
 suite_testpmd_build() {
 	local ver sdk
-	sysroot_add_packages "${TP_PKGS[@]}" libgcc-s1
 	sysroot_dpdk_dev
+	sysroot_add_packages "${TP_PKGS[@]}" libgcc-s1
 	ver=$(sysroot_pkg_config --modversion libdpdk) ||
 		fail "pkg-config finds no ppc64el libdpdk in $SYSROOT"
-	# The driver-SDK headers are the same for every architecture; the
-	# project's script fetches them for the host's DPDK, which is the same
-	# Debian version (checked here).
+	# The driver-SDK headers are the same for every architecture: the
+	# project's script takes them from the Debian source of exactly the
+	# ppc64el DPDK version (the host's DPDK may be another point release).
 	sdk=/var/cache/spapr-dpdk/dpdk-sdk-$ver/include
 	if [[ ! -e $sdk/bus_driver.h ]]; then
-		log "fetching the DPDK $ver driver-SDK headers (config/dpdk-sdk/fetch-sdk-headers)"
-		"$TOPDIR/config/dpdk-sdk/fetch-sdk-headers" >"$LOGDIR/sdk-headers.log" 2>&1 ||
-			skip "DPDK driver-SDK headers for $ver unavailable: $(tail -n 1 "$LOGDIR/sdk-headers.log")"
+		log "fetching the DPDK $DPDK_VERSION driver-SDK headers (config/dpdk-sdk/fetch-sdk-headers)"
+		"$TOPDIR/config/dpdk-sdk/fetch-sdk-headers" --dpdk-version "$DPDK_VERSION" \
+			>"$LOGDIR/sdk-headers.log" 2>&1 ||
+			skip "DPDK driver-SDK headers for $DPDK_VERSION unavailable: $(tail -n 1 "$LOGDIR/sdk-headers.log")"
 		[[ -e $sdk/bus_driver.h ]] ||
-			skip "no DPDK $ver driver-SDK headers in $sdk (the host's DPDK is another version)"
+			skip "no DPDK $ver driver-SDK headers in $sdk after fetch-sdk-headers --dpdk-version $DPDK_VERSION"
 	fi
 	# The build dir names its sysroot (cross file): a new cache, a new dir.
 	local stamp="$SYSROOT 2"	# bump when the cross set-up changes
@@ -63,7 +64,7 @@ suite_testpmd_build() {
 	meson_build_target "$TP_BUILD" apps/spapr-info/spapr-info
 	TP_PLUGIN=$TP_BUILD/drivers/bus/spapr/librte_bus_spapr.so
 	TP_INFO=$TP_BUILD/apps/spapr-info/spapr-info
-	file -b "$TP_PLUGIN" | grep -q 'shared object, 64-bit PowerPC' ||
+	[[ $(file -b "$TP_PLUGIN") == *"shared object, 64-bit PowerPC"* ]] ||
 		fail "$TP_PLUGIN is not a ppc64le shared object: $(file -b "$TP_PLUGIN")"
 	local pmds=() p
 	for p in "${TP_PMDS[@]}"; do pmds+=("$(sysroot_lib "$p")"); done
@@ -149,10 +150,13 @@ suite_virtio_check() {
 }
 
 # The comparison table (markdown) of every target's testpmd records, for
-# doc/testbed.md: results/testpmd-comparison.md.
+# doc/testbed.md: results/testpmd-comparison.md. Its first line names the
+# versions; each row the kernel release the guest reported.
 testpmd_table() {
 	local out=$RESULTS/testpmd-comparison.md job target file line mode
 	{
+		echo "DPDK ${DPDK_VERSION:-?} (Debian ppc64el), QEMU ${QEMU_VERSION:-?}, $(date -u +%Y-%m-%d)."
+		echo
 		echo "| machine (kernel) | NICs | DPDK memory | run | started | window / outcome | VFIO ioctls to prompt (REGISTER / MAP / CREATE) | start-up s | packets forwarded |"
 		echo "|---|---|---|---|---|---|---|---|---|"
 		for job in "${JOBS_LIST[@]}"; do
@@ -168,7 +172,7 @@ testpmd_table() {
 			while read -r line; do
 				mode=$(tp_field mode "$line")
 				printf '| %s (%s) | 2 %s | %s | %s | %s | %s | %s (%s / %s / %s) | %s | %s |\n' \
-					"$(target_machine "$target")" "${kern##*-powerpc64le}" "$nicname" "$mem" \
+					"$(target_machine "$target")" "$(tp_kernel_label "$kern")" "$nicname" "$mem" \
 					"$(tp_mode_name "$mode")" "$(tp_field started "$line")" \
 					"$(tp_outcome "$file" "$mode")" "$(tp_field vfio_ioctls "$line")" \
 					"$(tp_field register "$line")" "$(tp_field map "$line")" \
@@ -177,8 +181,14 @@ testpmd_table() {
 			done < <(grep '^@@ P ' "$file")
 		done
 	} >"$out"
-	sed -i 's/(\([^)]*\)) | /(\1) | /; s/ () / (4K) /; s/(-64k)/(64K)/' "$out"
 	log "testpmd comparison table: ${out#"$TOPDIR"/}"
+}
+
+# 6.12.118+deb12-powerpc64le-64k -> "6.12.118, 64K"
+tp_kernel_label() {
+	local page=4K
+	[[ $1 == *-64k ]] && page=64K
+	echo "${1%%+*}, $page"
 }
 
 tp_field() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" <<<" $2"; }
@@ -195,8 +205,8 @@ tp_mode_name() {
 # The window the run made, or why it did not start.
 tp_outcome() {
 	local file=$1 mode=$2 w
-	w=$(sed -n "s/^@@ W mode=$mode spapr: plan: container [0-9]* ([^)]*): \\(.*window [^ ]* [0-9]* KiB TCEs\\).*/\\1/p" "$file" | head -n 1)
-	[[ -z $w ]] && w=$(sed -n "s/^@@ W mode=$mode EAL: Setting DMA window size to \\(.*\\)/window 0x0+\\1 (DPDK)/p" "$file" | head -n 1)
+	w=$(sed -n "s/^@@ W mode=$mode spapr: plan: container [0-9]* ([^)]*): \\(.*window [^ ]* [0-9]* KiB TCEs\\).*/\\1/p" "$file" | awk 'NR == 1')
+	[[ -z $w ]] && w=$(sed -n "s/^@@ W mode=$mode EAL: Setting DMA window size to \\(.*\\)/window 0x0+\\1 (DPDK)/p" "$file" | awk 'NR == 1')
 	local e
 	e=$(grep -m1 -E "^@@ (E|W) mode=$mode (spapr: DMA set-up failed|EAL: .*(unsupported|[Cc]annot register))" "$file" |
 		sed "s/^@@ [EW] mode=$mode //; s/everything undone: //; s/|/\\\\|/g" | cut -c1-260)

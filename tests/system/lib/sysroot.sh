@@ -48,21 +48,31 @@ soname_package() {
 	esac
 }
 
-# Unpack the ppc64el packages $@ into the sysroot; the missing .debs are
-# fetched with one `apt-get download` (one call for many is much faster).
+# Unpack the candidate versions of the ppc64el packages $@ into the
+# sysroot; the missing .debs are fetched with one `apt-get download` (one
+# call for many is much faster). A package whose candidate moved since it
+# was unpacked is unpacked again over the old files.
 sysroot_add_packages() {
-	local pkg deb want=()
+	local pkg ver deb want=() todo=()
+	declare -A cand=()
 	mkdir -p "$SYSROOT"
+	while read -r pkg ver; do cand[$pkg]=$ver; done < <(apt_candidates "${@/%/:ppc64el}")
 	for pkg in "$@"; do
-		[[ -e $SYSROOT/.pkg-$pkg || -n $(cached_deb "$pkg") ]] || want+=("$pkg:ppc64el")
+		ver=${cand[$pkg]:-}
+		[[ -n $ver ]] || skip "apt has no candidate for $pkg:ppc64el (is the ppc64el architecture added, and apt-get update done?)"
+		if deb=$(cached_deb "$pkg" "$ver"); then
+			[[ $(cat "$SYSROOT/.pkg-$pkg" 2>/dev/null) == "${deb##*/}" ]] && continue
+		else
+			want+=("$pkg:ppc64el=$ver")
+		fi
+		todo+=("$pkg")
 	done
 	((${#want[@]} == 0)) || download_debs "${want[@]}"
-	for pkg in "$@"; do
-		[[ -e $SYSROOT/.pkg-$pkg ]] && continue
-		deb=$(cached_deb "$pkg")
-		[[ -n $deb ]] || skip "apt-get download $pkg:ppc64el left no .deb in $CACHE/debs"
+	for pkg in "${todo[@]}"; do
+		deb=$(cached_deb "$pkg" "${cand[$pkg]}") ||
+			skip "apt-get download $pkg:ppc64el=${cand[$pkg]} left no .deb in $CACHE/debs"
 		dpkg-deb -x "$deb" "$SYSROOT"
-		basename "$deb" >"$SYSROOT/.pkg-$pkg"
+		echo "${deb##*/}" >"$SYSROOT/.pkg-$pkg"
 	done
 }
 
@@ -114,11 +124,25 @@ DPDK_PC_DEV_PKGS=(libbsd-dev libmd-dev libibverbs-dev libnl-3-dev libnl-route-3-
 	libssl-dev libxdp-dev libbpf-dev zlib1g-dev libpcap0.8-dev libelf-dev
 	libjansson-dev libzstd-dev libdbus-1-dev libbsd0 libmd0)
 
+# The ppc64el DPDK (libdpdk-dev and its librte-* dependencies) of the
+# candidate version, which the sysroot is built from; a sysroot of another
+# DPDK version is started afresh. Sets DPDK_VERSION.
 sysroot_dpdk_dev() {
 	local rte
-	rte=$(apt-cache show libdpdk-dev:ppc64el 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1 |
-		tr ',' '\n' | sed 's/(.*//; s/ //g' | grep '^librte-' | grep -v '^librte-meta-')
-	[[ -n $rte ]] || skip "libdpdk-dev:ppc64el not known to apt (is the ppc64el architecture added?)"
+	DPDK_VERSION=$(apt_candidate libdpdk-dev:ppc64el)
+	[[ -n $DPDK_VERSION ]] || skip "libdpdk-dev:ppc64el not known to apt (is the ppc64el architecture added?)"
+	if [[ -e $SYSROOT && $(cat "$SYSROOT/.dpdk-version" 2>/dev/null) != "$DPDK_VERSION" ]]; then
+		log "sysroot: made for DPDK $(cat "$SYSROOT/.dpdk-version" 2>/dev/null || echo '(unknown)'), the candidate is $DPDK_VERSION: building it afresh"
+		rm -rf "$SYSROOT"
+	fi
+	mkdir -p "$SYSROOT"
+	echo "$DPDK_VERSION" >"$SYSROOT/.dpdk-version"
+	# The Depends of exactly that version (awk reads all of apt-cache's
+	# output; the record can appear once per suite that carries it).
+	rte=$(apt-cache show "libdpdk-dev:ppc64el=$DPDK_VERSION" |
+		awk '/^Depends: / && !done { sub(/^Depends: /, ""); print; done = 1 }' |
+		tr ',' '\n' | sed 's/(.*//; s/ //g' | awk '/^librte-/ && !/^librte-meta-/')
+	[[ -n $rte ]] || skip "apt-cache show libdpdk-dev:ppc64el=$DPDK_VERSION names no librte-* package"
 	# shellcheck disable=SC2086 # one package name per word
 	sysroot_add_packages libdpdk-dev $rte "${DPDK_PC_DEV_PKGS[@]}"
 	sysroot_fix_ld_scripts
