@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_dma_live - the lib/dma engine on a real container (issue 4, Use 2).
+ * test_dma_live - the lib/dma engine on a real container (tests/system suite "dma").
  *
  *   test_dma_live --backend vfio --group N [--group M]     (POWER, e.g. the
  *       QEMU guest of tests/system: the real kernel's VFIO sPAPR TCE v2)
