@@ -155,18 +155,19 @@ fetch_candidate_deb() {
 }
 
 # The candidate of ppc64el package $1, unpacked with dpkg-deb -x into
-# directory $2 (emptied first when it holds another version). Prints the
-# .deb path.
+# directory $2 (emptied first when it holds another version). Sets
+# FETCHED_DEB to the .deb path. Not to be called in a command substitution:
+# there bash clears -e, and a failed unpack would go unnoticed.
 fetch_deb() {
 	local pkg=$1 dest=$2 deb
 	deb=$(fetch_candidate_deb "$pkg")
-	if [[ ! -e $dest/.unpacked-$(basename "$deb") ]]; then
+	if [[ ! -e $dest/.unpacked-${deb##*/} ]]; then
 		rm -rf "$dest"
 		mkdir -p "$dest"
 		dpkg-deb -x "$deb" "$dest"
-		touch "$dest/.unpacked-$(basename "$deb")"
+		touch "$dest/.unpacked-${deb##*/}"
 	fi
-	echo "$deb"
+	FETCHED_DEB=$deb
 }
 
 # The first of the files $@ (a glob's expansion) that exists, or nothing.
@@ -188,7 +189,8 @@ fetch_kernel() {
 	if [[ $flav == 64k ]]; then suffix=-64k; dir=$CACHE/kernel-64k; fi
 	kpkg=$(kernel_package_name "$suffix")
 	[[ -n $kpkg ]] || skip "no linux-image-${KERNEL_SERIES}.*-powerpc64le${suffix} in ${DEBIAN_RELEASE}-backports"
-	deb=$(fetch_deb "$kpkg" "$dir")
+	fetch_deb "$kpkg" "$dir"
+	deb=$FETCHED_DEB
 	vmlinux=$(first_file "$dir"/boot/vmlinux-*)
 	[[ -r $vmlinux ]] || fail "no vmlinux in $deb"
 	VMLINUX_OF[$flav]=$vmlinux
@@ -200,7 +202,8 @@ fetch_kernel() {
 # Kernels of every flavour in use, and busybox for the guest.
 fetch_guest_packages() {
 	local flav
-	BUSYBOX_DEB=$(fetch_deb busybox-static "$CACHE/busybox")
+	fetch_deb busybox-static "$CACHE/busybox"
+	BUSYBOX_DEB=$FETCHED_DEB
 	for flav in "${FLAVOURS[@]}"; do fetch_kernel "$flav"; done
 	# The summary names the kernel of the first flavour; each job names
 	# its own.
