@@ -4,7 +4,8 @@
 # test_hugepages_or_skip MOUNT NEED: as root, make sure NEED free 2 MiB
 # hugepages exist (raising nr_hugepages up to 512 at most) and that
 # hugetlbfs is mounted at MOUNT; otherwise exit 77 (meson: skipped) with
-# the reason.
+# the reason. `./quickstart test` unmounts MOUNT once every test has run
+# (unless it was mounted before or is in use) and reports the reservation.
 test_hugepages_or_skip() {
 	local huge=$1 need=$2 have want
 	local nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
