@@ -40,9 +40,7 @@ apt_has_backports() {
 # installed, which is checked after it and reported as a skip if not).
 apt_update() {
 	log "apt-get update"
-	if apt-get update -qq >"$LOGDIR/apt-update.log" 2>&1; then
-		touch "$CACHE/.apt-updated"
-	else
+	if ! apt-get update -qq >"$LOGDIR/apt-update.log" 2>&1; then
 		log "warning: apt-get update reported errors: $(grep -m1 '^E:' "$LOGDIR/apt-update.log")"
 	fi
 }
@@ -73,10 +71,11 @@ host_setup() {
 	if [[ " $(dpkg --print-foreign-architectures | tr '\n' ' ') " != *" ppc64el "* ]]; then
 		log "dpkg --add-architecture ppc64el (undo: dpkg --remove-architecture ppc64el)"
 		dpkg --add-architecture ppc64el
-		apt_update
-	elif [[ ! -e $CACHE/.apt-updated || -n $(find "$CACHE/.apt-updated" -mmin +720 2>/dev/null) ]]; then
-		apt_update
 	fi
+	# Every run: the archive moves (a new kernel or DPDK point release
+	# replaces the old .deb on the mirror), and the candidates must be
+	# today's. A few seconds; with no network the old lists serve.
+	apt_update
 	if [[ -z $(kernel_package_name "") ]] && ! apt_has_backports; then
 		add_backports
 		apt_update
