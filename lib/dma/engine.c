@@ -447,8 +447,8 @@ static void note_kept(struct spapr_dma_leak *l, uint64_t kept)
 
 	l->locked_bytes += kept;
 	leak_note(l, "the kernel kept %s charged to locked_vm (an orphaned registration: a TCE "
-		  "it could not clear, or a failed CREATE): pinned and charged until the process "
-		  "exits", dma_size_str(kept, a, sizeof(a)));
+		  "it could not clear, or a failed CREATE): charged until the process exits, an "
+		  "orphan's pages pinned until reboot", dma_size_str(kept, a, sizeof(a)));
 }
 
 int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_region *r,

@@ -364,10 +364,13 @@ struct spapr_dma_leak {
 	 * charged for: an orphaned registration (UNREGISTER returned 0 but the
 	 * kernel still counted TCEs into it: tce_iommu_unregister_pages() ignores
 	 * mm_iommu_put()'s -EBUSY, spec §3.5) or a failed CREATE (§3.6 step 8).
-	 * The pages stay pinned and charged until the process exits
-	 * (mm_iommu_cleanup() at mm teardown); an orphan's TCEs may stay valid
-	 * until its window is removed. Needs the backend's locked_bytes op; 0
-	 * when the backend cannot tell.
+	 * The charge stays until the process exits (it dies with the mm). An
+	 * orphan is freed by nothing: container release walks only its own
+	 * list (tce_iommu_release), and at process exit destroy_context() only
+	 * WARNs that the mm's list is not empty (mm_iommu_cleanup() is gone
+	 * since 4.13), so its pages stay pinned until the machine reboots.
+	 * An orphan's TCEs may stay valid until their window is removed.
+	 * Needs the backend's locked_bytes op; 0 when the backend cannot tell.
 	 */
 	uint64_t locked_bytes;
 	/**
@@ -569,7 +572,7 @@ int spapr_dma_container_attach(struct spapr_dma_ctx *ctx, struct spapr_backend *
  * Returns 0, or the first -errno with @err naming it and, with outcome
  * LEFT_BEHIND, leak counting every failure and what it left: windows,
  * mapped_bytes, registered_bytes, handles, and locked_bytes when the
- * kernel kept locked_vm charged (orphans; until the process exits).
+ * kernel kept locked_vm charged (orphans: see spapr_dma_leak.locked_bytes).
  */
 int spapr_dma_container_destroy(struct spapr_dma_container *c, struct spapr_dma_error *err);
 

@@ -4,8 +4,8 @@
  * policy) and action (container create, second create, attach, hotplug
  * add into one or two containers, remove from one or two, forced remove,
  * container destroy, ctx teardown), every op of the host model - the 18
- * ioctls and open/close and the kernel-internal points level_alloc, pin and
- * hcall - is made to fail at each call index the action makes of it (all
+ * backend operations (ioctls, open, close) and the kernel-internal points
+ * level_alloc, pin and hcall - is made to fail at each call index the action makes of it (all
  * of them up to SWEEP_INDEX_CAP, else SWEEP_INDEX_CAP indices spread from
  * the first to the last), in four modes:
  *   once        - that call fails (EIO, ENOMEM, EINVAL in turn);
