@@ -191,7 +191,7 @@ static void trap10_no_leak_knob(void)
 static void trap12_unregister_while_mapped(void)
 {
 	struct spapr_model *m = pnv(NULL);
-	int gh[1];
+	int gh[1] = { -1 };
 	int c = mt_open_v2(m, 1, gh);
 	struct spapr_model_region_info r[2];
 
@@ -287,7 +287,7 @@ static void trap14_map_past_window_end(void)
 static void trap16_mm_binding(void)
 {
 	struct spapr_model *m = pnv(NULL);
-	int gh[1];
+	int gh[1] = { -1 };
 	int c = mt_open_v2(m, 1, gh);
 	int mm1 = spapr_model_mm_create(m, SPAPR_MODEL_UNLIMITED, false);
 	struct vfio_iommu_spapr_tce_info info;
@@ -439,7 +439,7 @@ static void trap12_cross_container_orphan(void)
 {
 	struct spapr_model *m = pnv(NULL);
 	const struct spapr_backend_ops *o = mt_ops(m);
-	int ga[1];
+	int ga[1] = { -1 };
 	int ca = mt_open_v2(m, 1, ga), cb, gb;
 	struct spapr_model_region_info r[2];
 
