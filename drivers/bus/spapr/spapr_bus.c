@@ -120,6 +120,12 @@ static enum rte_iova_mode spapr_get_iommu_class(void)
 
 	if (spapr.opts_rc)
 		return RTE_IOVA_DC;
+	/* --no-huge: no physical addresses. A PA vote then makes DPDK 24.11
+	 * and later abort EAL init ("Cannot use IOVA as 'PA'"); 22.11 chose
+	 * VA. No vote: the probe refuses with the reason (PA mode needs
+	 * hugepages), the same under every version. */
+	if (!rte_eal_has_hugepages())
+		return RTE_IOVA_DC;
 	if (spapr.opts.policy == SPAPR_OPTS_INDIRECT)
 		return RTE_IOVA_PA;
 	if (spapr.opts.backend == SPAPR_OPTS_MODEL)
