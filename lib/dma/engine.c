@@ -451,6 +451,41 @@ static void note_kept(struct spapr_dma_leak *l, uint64_t kept)
 		  "orphan's pages pinned until reboot", dma_size_str(kept, a, sizeof(a)));
 }
 
+static bool overlaps_regions(const struct spapr_dma_mem_region *r, unsigned int n, uint64_t va,
+			     uint64_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].va < va + len && va < r[i].va + r[i].len)
+			return true;
+	return false;
+}
+
+/* A registration an earlier failure left (stale) would make REGISTER of new
+ * memory at the same VA fail (-EBUSY or -EINVAL, §3.5 steps 4-5): try its
+ * UNREGISTER again first. Only healthy containers get here, so no TCE
+ * points into it. A failure is left to REGISTER to report. */
+static void retry_stale(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_region *r,
+			unsigned int n)
+{
+	unsigned int i, k, keep;
+
+	for (i = 0; i < ctx->ncont; i++) {
+		struct spapr_dma_container *c = ctx->cont[i];
+
+		for (k = 0, keep = 0; k < c->nstale; k++) {
+			const struct crange *g = &c->stale[k];
+			int rc = overlaps_regions(r, n, g->start, g->len) ?
+					 k_unregister(c, g->start, g->len) : -EAGAIN;
+
+			if (rc && rc != -ENOENT)
+				c->stale[keep++] = *g;
+		}
+		c->nstale = keep;
+	}
+}
+
 int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_region *r,
 		      unsigned int n, struct spapr_dma_error *err)
 {
@@ -467,6 +502,7 @@ int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_regi
 		return 0;
 	if ((rc = refuse_broken(ctx, err)))
 		return rc;
+	retry_stale(ctx, r, n);
 	witness_start(ctx, NULL, &wit);
 	rc = add_prepare(ctx, r, n, &lay, err);
 	if (rc)

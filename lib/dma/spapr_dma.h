@@ -495,7 +495,11 @@ void spapr_dma_ctx_set_progress(struct spapr_dma_ctx *ctx, spapr_dma_progress_fn
  * Add memory (e.g. DPDK memseg lists, or hotplugged segments) and make it
  * DMA-able in every container. Regions must not overlap memory already
  * added. Contiguous regions of one page size are registered together.
- * On failure nothing changed; @err (may be NULL) says why.
+ * On failure nothing changed (unless err->outcome says otherwise); @err
+ * (may be NULL) says why. Refused (-EIO, step "broken") while a container
+ * is broken. A registration an earlier failure left in the kernel at these
+ * addresses (spapr_dma_mem_remove_forced() whose UNREGISTER failed) is
+ * unregistered first, so that the memory can come back at the same VA.
  */
 int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_region *r,
 		      unsigned int n, struct spapr_dma_error *err);

@@ -139,6 +139,36 @@ static void test_forced_remove_clean(void)
 	world_fini(&b.w);
 }
 
+/* The forced removal's UNREGISTER fails: the registration stays in the
+ * kernel while DPDK may later reuse the VA. Growth at the same VA must
+ * still work: the engine retries the stale UNREGISTER first. */
+static void test_forced_remove_unregister_fails(void)
+{
+	struct spapr_dma_error err;
+	struct bed b;
+	uint64_t locked0;
+	int rc;
+
+	T_ERR(bed_up(&b, "powernv9", SPAPR_DMA_MODE_INDIRECT), 0);
+	locked0 = locked_now(&b);
+	T_ERR(spapr_dma_mem_add(b.w.ctx, &b.hot, 1, NULL), 0);
+	T_ERR(spapr_model_fault_inject(b.w.m, SPAPR_MODEL_OP_UNREGISTER_MEMORY, 1, EIO, 1), 0);
+	rc = spapr_dma_mem_remove_forced(b.w.ctx, b.hot.va, b.hot.len, &err);
+	spapr_model_fault_clear(b.w.m);
+	T_EQ(rc, -EIO);
+	T_EQ(err.step_id, SPAPR_DMA_STEP_UNREGISTER);
+	T_EQ(err.outcome, SPAPR_DMA_OUTCOME_LEFT_BEHIND);
+	T_EQU(err.leak.registered_bytes, b.hot.len);
+	T_EQU(err.leak.mapped_bytes, 0);
+	T_CHECK(!spapr_dma_container_broken(b.c));
+	T_EQU(locked_now(&b) - locked0, b.hot.len);
+	T_ERR(spapr_dma_mem_add(b.w.ctx, &b.hot, 1, &err), 0);
+	T_EQU(locked_now(&b) - locked0, b.hot.len);
+	b.base[1] = b.hot;
+	T_EQ(verify_all(&b.w, 0, b.c, b.base, 2, 16), 0);
+	world_fini(&b.w);
+}
+
 /* ---- 2. a rollback that fails is reported, and the engine resyncs ---- */
 
 /* UNMAP #2 fails, the undo's MAP fails: the first piece is no longer mapped
@@ -353,6 +383,7 @@ int main(void)
 {
 	T_RUN(test_forced_remove_clean);
 	T_RUN(test_forced_remove_unmap_fails);
+	T_RUN(test_forced_remove_unregister_fails);
 	T_RUN(test_remove_undo_fails);
 	T_RUN(test_add_undo_fails);
 	T_RUN(test_create_undo_fails);
