@@ -998,6 +998,7 @@ int spapr_dma_mem_remove_forced(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t
 		memset(err, 0, sizeof(*err));
 	witness_start(ctx, NULL, &wit);
 	f.dirty = calloc(ctx->nregs ? ctx->nregs : 1, sizeof(*f.dirty));
+	f.all_dirty = !f.dirty;	/* without the flags, trust no registration */
 	skip = calloc(ctx->ncont ? ctx->ncont : 1, sizeof(*skip));
 	for (i = 0; i < ctx->ncont; i++) {
 		struct spapr_dma_container *c = ctx->cont[i];
