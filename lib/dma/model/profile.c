@@ -947,11 +947,56 @@ static int check_complete(struct loader *l, const struct spapr_model_profile *p)
 	return 0;
 }
 
+/* Parse @text (NUL-terminated, @len bytes, modified in place). */
+static int parse_profile_text(char *text, size_t len, const char *origin,
+			      struct spapr_model_profile *out, char *err, size_t errlen)
+{
+	struct loader l = { .path = origin, .err = err, .errlen = errlen };
+	struct spapr_model_profile p;
+	int ret;
+
+	common_defaults(&p);
+	ret = load_text(&l, text, len, &p);
+	if (ret == 0)
+		ret = check_complete(&l, &p);
+	if (ret)
+		return ret;
+	if (!l.name_set)
+		file_stem(origin, p.name, sizeof(p.name));
+	*out = p;
+	return 0;
+}
+
+int spapr_model_profile_parse(const char *text, size_t len, const char *origin,
+			      struct spapr_model_profile *out, char *err, size_t errlen)
+{
+	char *copy;
+	int ret;
+
+	if (text == NULL || origin == NULL || out == NULL)
+		return -EINVAL;
+	if (err && errlen)
+		err[0] = '\0';
+	if (len > SPAPR_MODEL_PROFILE_MAX_BYTES) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: larger than a profile can be (%zu "
+				 "bytes, at most %u)", origin, len,
+				 SPAPR_MODEL_PROFILE_MAX_BYTES);
+		return -EFBIG;
+	}
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	ret = parse_profile_text(copy, len, origin, out, err, errlen);
+	free(copy);
+	return ret;
+}
+
 int spapr_model_profile_load(const char *path, struct spapr_model_profile *out,
 			     char *err, size_t errlen)
 {
-	struct loader l = { .path = path, .err = err, .errlen = errlen };
-	struct spapr_model_profile p;
 	size_t len = 0;
 	char *text;
 	int ret;
@@ -963,17 +1008,9 @@ int spapr_model_profile_load(const char *path, struct spapr_model_profile *out,
 	text = read_profile_file(path, &len, &ret, err, errlen);
 	if (text == NULL)
 		return ret;
-	common_defaults(&p);
-	ret = load_text(&l, text, len, &p);
+	ret = parse_profile_text(text, len, path, out, err, errlen);
 	free(text);
-	if (ret == 0)
-		ret = check_complete(&l, &p);
-	if (ret)
-		return ret;
-	if (!l.name_set)
-		file_stem(path, p.name, sizeof(p.name));
-	*out = p;
-	return 0;
+	return ret;
 }
 
 int spapr_model_profile_resolve(const char *spec, struct spapr_model_profile *out,

@@ -171,6 +171,14 @@ int spapr_model_profile_set(struct spapr_model_profile *p, const char *key,
 int spapr_model_profile_load(const char *path, struct spapr_model_profile *out,
 			     char *err, size_t errlen);
 
+/**
+ * The text of a profile file (@len bytes, NUL bytes refused) parsed like
+ * spapr_model_profile_load(); @origin names it in errors and, without a
+ * "name" key, gives the name (its stem, like a file's).
+ */
+int spapr_model_profile_parse(const char *text, size_t len, const char *origin,
+			      struct spapr_model_profile *out, char *err, size_t errlen);
+
 /** Resolve @spec: a built-in name, or a path to a profile file. */
 int spapr_model_profile_resolve(const char *spec, struct spapr_model_profile *out,
 				char *err, size_t errlen);
