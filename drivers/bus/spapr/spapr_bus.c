@@ -157,8 +157,12 @@ static int spapr_probe(void)
 	else
 		rc = spapr_setup_vfio();
 	if (rc) {
-		SPAPR_LOG(ERR, "DMA set-up failed, everything undone: %s\n", spapr.error);
-		spapr_teardown();
+		SPAPR_LOG(ERR, "DMA set-up failed: %s\n", spapr.error);
+		if (spapr_teardown() == 0 && strstr(spapr.error, "left behind") == NULL)
+			SPAPR_LOG(INFO, "everything the set-up did is undone\n");
+		else
+			SPAPR_LOG(ERR, "the set-up could not be undone completely: see the "
+				  "\"left behind\" errors above\n");
 		if (spapr.opts.backend == SPAPR_OPTS_VFIO)
 			spapr_vfio_release(true);
 		return rc;
@@ -346,7 +350,7 @@ static int dma_map_locked(void *va, size_t len, size_t page_size)
 	if (rc) {
 		char why[SPAPR_ERR_LEN];
 
-		spapr_dma_error_format(&e, why, sizeof(why));
+		spapr_error_text(&e, why, sizeof(why));
 		SPAPR_LOG(ERR, "rte_spapr_dma_map(%p, %zu): %s\n", va, len, why);
 		spapr_mem_model_undeclare((uintptr_t)va, len, shift);
 		return rc;
@@ -372,10 +376,18 @@ static int dma_unmap_locked(void *va, size_t len)
 	rc = spapr_mem_user_reserve_split();
 	if (rc)
 		return rc;
-	memset(&e, 0, sizeof(e));
 	rc = spapr_dma_mem_remove(spapr.ctx, (uintptr_t)va, len, &e);
-	if (rc)
-		return rc;
+	if (rc) {
+		char why[SPAPR_ERR_LEN];
+
+		spapr_error_text(&e, why, sizeof(why));
+		SPAPR_LOG(ERR, "rte_spapr_dma_unmap(%p, %zu): %s%s\n", va, len, why,
+			  e.outcome == SPAPR_DMA_OUTCOME_LEFT_BEHIND ? "; the memory was removed" :
+			  e.outcome == SPAPR_DMA_OUTCOME_CLEAN ? "; the memory stays mapped" : "");
+		/* LEFT_BEHIND: the removal itself was done (an orphaned registration). */
+		if (e.outcome != SPAPR_DMA_OUTCOME_LEFT_BEHIND)
+			return rc;
+	}
 	spapr_mem_user_remove((uintptr_t)va, len);
 	if (spapr.model != NULL) {
 		/* Declared per page: undeclare with the page size that fits. */

@@ -207,7 +207,7 @@ static int add_regions(struct spapr_dma_mem_region *r, unsigned int n, char *why
 	memset(&e, 0, sizeof(e));
 	rc = spapr_dma_mem_add(spapr.ctx, r, n, &e);
 	if (rc) {
-		spapr_dma_error_format(&e, why, len);
+		spapr_error_text(&e, why, len);
 		undeclare_regions(r, n);
 		return rc;
 	}
@@ -531,6 +531,11 @@ static int event_alloc(const struct rte_memseg_list *msl, uint64_t va, uint64_t 
 	return 0;
 }
 
+/*
+ * DPDK frees the pages whatever happens (FREE events cannot be vetoed), so
+ * the removal is best effort: unmap what can be unmapped, forget the memory,
+ * and say exactly what stayed mapped or locked.
+ */
 static int event_free(const struct rte_memseg_list *msl, uint64_t va, uint64_t len)
 {
 	const struct rte_memseg *ms = rte_mem_virt2memseg((void *)(uintptr_t)va, msl);
@@ -540,19 +545,21 @@ static int event_free(const struct rte_memseg_list *msl, uint64_t va, uint64_t l
 	/* Growth that could not be mapped was marked, never added: nothing to undo. */
 	if (ms != NULL && ms->iova == RTE_BAD_IOVA && (!spapr.eal_va || msl->external))
 		return 0;
-	memset(&e, 0, sizeof(e));
-	rc = spapr_dma_mem_remove(spapr.ctx, va, len, &e);
+	rc = spapr_dma_mem_remove_forced(spapr.ctx, va, len, &e);
 	if (rc) {
 		char why[SPAPR_ERR_LEN];
 
-		spapr_dma_error_format(&e, why, sizeof(why));
-		SPAPR_LOG(ERR, "memory shrink at 0x%" PRIx64 " (-%" PRIu64 " bytes) cannot be unmapped: %s\n",
-			  va, len, why);
-		return rc;
+		spapr_error_text(&e, why, sizeof(why));
+		SPAPR_LOG(ERR, "memory shrink at 0x%" PRIx64 " (-%" PRIu64 " bytes): %s: %s\n",
+			  va, len, e.outcome == SPAPR_DMA_OUTCOME_CLEAN ?
+			  "not memory the plugin mapped, nothing done" :
+			  "DPDK frees it whatever happens, and not all of it left the IOMMU", why);
+		if (e.outcome == SPAPR_DMA_OUTCOME_CLEAN)
+			return rc;
 	}
 	spapr_mem_model_undeclare(va, len, shift_of(msl->page_sz));
 	spapr.mem_bytes -= len;
-	return 0;
+	return rc;
 }
 
 /* Called by the EAL with the memory hotplug lock held. */

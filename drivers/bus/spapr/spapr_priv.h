@@ -18,7 +18,7 @@ extern int spapr_bus_logtype;
 
 #define SPAPR_MAX_CONTAINERS 64
 #define SPAPR_MAX_GROUPS_PER_CONTAINER 8
-#define SPAPR_ERR_LEN 512
+#define SPAPR_ERR_LEN 1024
 
 struct spapr_container_ref {
 	struct spapr_dma_container *c;
@@ -54,7 +54,8 @@ extern struct spapr_state spapr;
 
 /* spapr_setup.c */
 int spapr_setup_model(void);
-void spapr_teardown(void);
+/* Undo the set-up; 0, or the first error (each one logged with what it left). */
+int spapr_teardown(void);
 void spapr_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int spapr_plan_line(unsigned int i, char *buf, size_t len);
 void spapr_policy_from_opts(struct spapr_dma_policy *pol);
@@ -67,6 +68,11 @@ int spapr_refuse_va_early(const struct spapr_dma_platform *plat);
 /* lib/dma on a container whose groups are set to it; IOVA room for growth. */
 int spapr_container_attach(int container, const int *group_handles, unsigned int n,
 			   struct spapr_dma_container **c, struct spapr_dma_error *e);
+
+/* What @e left behind in the kernel, in words; 0 (empty) when nothing. */
+int spapr_leak_format(const struct spapr_dma_error *e, char *buf, size_t len);
+/* The error and, when the call left something behind, what ("left behind: ..."). */
+int spapr_error_text(const struct spapr_dma_error *e, char *buf, size_t len);
 
 /* spapr_vfio_mode.c */
 int spapr_setup_vfio(void);

@@ -16,6 +16,7 @@
 #include <rte_memzone.h>
 
 #include "spapr_priv.h"
+#include "spapr_util.h"
 
 void spapr_fail(int rc, const char *fmt, ...)
 {
@@ -25,6 +26,71 @@ void spapr_fail(int rc, const char *fmt, ...)
 	vsnprintf(spapr.error, sizeof(spapr.error), fmt, ap);
 	va_end(ap);
 	spapr.status = rc < 0 ? rc : -EIO;
+}
+
+static size_t leak_add(char *buf, size_t len, size_t off, const char *fmt, uint64_t v,
+		       const char *what)
+{
+	char sz[24];
+	int n;
+
+	if (v == 0 || off >= len)
+		return off;
+	n = snprintf(buf + off, len - off, fmt, off ? ", " : "",
+		     spapr_size_human(v, sz, sizeof(sz)), what);
+	return n < 0 ? off : off + (size_t)n;
+}
+
+/*
+ * What a failed lib/dma call left in the kernel, in words, with how long it
+ * stays and what to do (§3.5: pinned registrations and kept charges last
+ * until the process exits, mm_iommu_cleanup()). Empty when nothing stayed.
+ */
+int spapr_leak_format(const struct spapr_dma_error *e, char *buf, size_t len)
+{
+	const struct spapr_dma_leak *l = &e->leak;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (e->outcome == SPAPR_DMA_OUTCOME_CLEAN)
+		return 0;
+	off = leak_add(buf, len, off, "%s%s still mapped%s", l->mapped_bytes,
+		       " (a device may still reach it)");
+	off = leak_add(buf, len, off, "%s%s possibly still mapped%s", l->unproven_bytes,
+		       " (pseries: TCE clears not proven)");
+	off = leak_add(buf, len, off, "%s%s still registered%s", l->registered_bytes,
+		       " (pinned, charged to RLIMIT_MEMLOCK until its container closes)");
+	off = leak_add(buf, len, off, "%s%s of locked_vm kept by the kernel%s", l->locked_bytes,
+		       " (until the process exits)");
+	off = leak_add(buf, len, off, "%s%s lost from the IOMMU%s", l->lost_bytes,
+		       " (devices fault on it)");
+	off = leak_add(buf, len, off, "%s%s of IOVA space never reused%s", l->quarantined_bytes, "");
+	if (l->windows && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u window(s) left", off ? ", " : "",
+					l->windows);
+	if (l->handles && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u handle(s) left open",
+					off ? ", " : "", l->handles);
+	if (l->broken && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u container(s) broken (they refuse "
+					"further memory changes)", off ? ", " : "", l->broken);
+	if (l->what[0] && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "; " : "", l->what);
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off, "; to release it all, restart the "
+					"application (the kernel frees pinned and charged memory "
+					"when the process exits)");
+	return (int)RTE_MIN(off, len - 1);
+}
+
+int spapr_error_text(const struct spapr_dma_error *e, char *buf, size_t len)
+{
+	char left[SPAPR_ERR_LEN];
+	int n = spapr_dma_error_format(e, buf, len);
+
+	if (spapr_leak_format(e, left, sizeof(left)) > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "; left behind: %s", left);
+	return n;
 }
 
 /* Highest end of DPDK's internal VA reservations: direct windows cover it
@@ -197,16 +263,35 @@ int spapr_container_attach(int container, const int *group_handles, unsigned int
 }
 
 /* Model mode: close what model_open_handles opened, groups first. */
-static void model_close_handles(struct spapr_container_ref *ref, unsigned int nset,
-				unsigned int nopen)
+static int model_close_handles(struct spapr_container_ref *ref, unsigned int nset,
+			       unsigned int nopen)
 {
 	const struct spapr_backend_ops *ops = spapr.be->ops;
+	int rc, first = 0;
 
-	for (unsigned int i = 0; i < nset; i++)
-		ops->group_unset_container(spapr.be, ref->group_handles[i]);
-	for (unsigned int i = 0; i < nopen; i++)
-		ops->close(spapr.be, ref->group_handles[i]);
-	ops->close(spapr.be, ref->container_handle);
+	for (unsigned int i = 0; i < nset; i++) {
+		rc = ops->group_unset_container(spapr.be, ref->group_handles[i]);
+		if (rc)
+			SPAPR_LOG(ERR, "GROUP_UNSET_CONTAINER of model group handle %d: %s (errno %d); "
+				  "left behind: the group stays attached to its container until the "
+				  "model is destroyed (rte_eal_cleanup)\n",
+				  ref->group_handles[i], strerror(-rc), -rc);
+		first = first ? first : rc;
+	}
+	for (unsigned int i = 0; i < nopen; i++) {
+		rc = ops->close(spapr.be, ref->group_handles[i]);
+		if (rc)
+			SPAPR_LOG(ERR, "close of model group handle %d: %s (errno %d); left behind: "
+				  "the handle stays open until the model is destroyed (rte_eal_cleanup)\n",
+				  ref->group_handles[i], strerror(-rc), -rc);
+		first = first ? first : rc;
+	}
+	rc = ops->close(spapr.be, ref->container_handle);
+	if (rc)
+		SPAPR_LOG(ERR, "close of model container handle %d: %s (errno %d); left behind: the "
+			  "handle stays open until the model is destroyed (rte_eal_cleanup)\n",
+			  ref->container_handle, strerror(-rc), -rc);
+	return first ? first : rc;
 }
 
 /*
@@ -263,7 +348,7 @@ static int create_container(const int *groups, unsigned int n)
 		return rc;
 	rc = spapr_container_attach(ref->container_handle, ref->group_handles, n, &ref->c, &e);
 	if (rc) {
-		spapr_dma_error_format(&e, why, sizeof(why));
+		spapr_error_text(&e, why, sizeof(why));
 		spapr_fail(rc, "container for group %d: %s", groups[0], why);
 		model_close_handles(ref, n, n);
 		return rc;
@@ -498,9 +583,9 @@ int spapr_setup_model(void)
  * Undo everything but the model itself, which stays for inspection (its
  * counters show that nothing leaked) until rte_eal_cleanup().
  */
-void spapr_teardown(void)
+int spapr_teardown(void)
 {
-	struct spapr_dma_error e;
+	int first = 0;
 
 	/* iommu=off: the PEs' identity tables (spapr_model_pe_set_bypass). */
 	if (spapr.model != NULL && !spapr.opts.iommu)
@@ -511,11 +596,22 @@ void spapr_teardown(void)
 	spapr.nreleased = spapr.ncont;	/* group lists stay for spapr_vfio_release */
 	while (spapr.ncont > 0) {
 		struct spapr_container_ref *ref = &spapr.cont[--spapr.ncont];
+		struct spapr_dma_error e;
+		int rc = spapr_dma_container_destroy(ref->c, &e);
 
-		spapr_dma_container_destroy(ref->c, &e);
+		if (rc) {
+			char why[SPAPR_ERR_LEN];
+
+			spapr_error_text(&e, why, sizeof(why));
+			SPAPR_LOG(ERR, "teardown of container %u (group %d): %s\n", spapr.ncont,
+				  ref->groups[0], why);
+			first = first ? first : rc;
+		}
 		ref->c = NULL;
-		if (spapr.model != NULL)
-			model_close_handles(ref, ref->ngroups, ref->ngroups);
+		if (spapr.model != NULL) {
+			rc = model_close_handles(ref, ref->ngroups, ref->ngroups);
+			first = first ? first : rc;
+		}
 	}
 	if (spapr.ctx != NULL)
 		spapr_dma_ctx_destroy(spapr.ctx);
@@ -523,4 +619,5 @@ void spapr_teardown(void)
 	spapr_mem_user_forget();
 	spapr.mem_bytes = 0;
 	spapr.rewritten = false;
+	return first;
 }

@@ -226,7 +226,7 @@ static int own_container(const int *groups, unsigned int n)
 	if (rc == 0) {
 		rc = spapr_container_attach(cfd, gfds, n, &ref->c, &e);
 		if (rc) {
-			spapr_dma_error_format(&e, why, sizeof(why));
+			spapr_error_text(&e, why, sizeof(why));
 			spapr_fail(rc, "container for group %d: %s", groups[0], why);
 		}
 	}

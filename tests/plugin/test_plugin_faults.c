@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_plugin_faults - the plugin with the real EAL, in model mode, under
+ * injected kernel faults at each phase of its life: init (probe), memory
+ * growth and shrink (memory events), user map and unmap
+ * (rte_spapr_dma_map/unmap) and teardown (rte_eal_cleanup).
+ *
+ * Every faulted run must end either clean - the model's locked_vm,
+ * registrations, TCEs, windows and containers are what they would be had
+ * the failed call never been made (or, for memory DPDK frees whatever
+ * happens, had the removal succeeded) - or with the leak reported: a log
+ * line of the plugin saying "left behind" and what. Anything else (a
+ * silent leak, an invariant of the model broken) fails the test.
+ *
+ * Each run is a fresh process (rte_eal_init runs once per process): the
+ * parent re-executes itself with "<profile> <phase> <faults>". For each
+ * phase and fault the n-th call is made to fail, n = 1, 2, ... until the
+ * fault no longer fires. Totals are printed at the end.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_log.h>
+#include <rte_memzone.h>
+
+#include "plugin_env.h"
+#include "rte_bus_spapr.h"
+#include "spapr_model.h"
+#include "test_util.h"
+
+#define PG2M (2ull << 20)
+
+/* Exit codes of a run. */
+enum run_result {
+	RUN_CLEAN = 0,		/* the fault fired, the state is clean */
+	RUN_BROKEN = 1,		/* neither clean nor reported */
+	RUN_SETUP = 2,		/* the run could not get to its phase */
+	RUN_REPORTED = 3,	/* the fault fired, the leak was reported */
+	RUN_NOT_FIRED = 4,	/* the n-th call never came: sweep done */
+};
+
+static FILE *log_file;
+static char prefix[64];
+
+/* What the kernel holds for this process. */
+struct snap {
+	uint64_t locked_pages, registered;
+	unsigned int regions, windows, containers;
+	uint64_t tces;
+};
+
+static void snap_take(struct spapr_model *m, struct snap *s)
+{
+	struct spapr_model_mm_info mi;
+	struct spapr_model_container_info ci;
+
+	memset(s, 0, sizeof(*s));
+	if (spapr_model_mm_info(m, 0, &mi) == 0) {
+		s->locked_pages = mi.locked_vm_pages;
+		s->registered = mi.registered_bytes;
+		s->regions = mi.regions;
+	}
+	for (int h = 0; h < 64; h++) {
+		if (spapr_model_container_info(m, h, &ci) != 0 || !ci.iommu_set)
+			continue;
+		s->containers++;
+		for (unsigned int w = 0; w < 2; w++) {
+			s->windows += ci.windows[w].present;
+			s->tces += ci.windows[w].tces_in_use;
+		}
+	}
+}
+
+static bool snap_equal(const struct snap *a, const struct snap *b)
+{
+	bool eq = a->locked_pages == b->locked_pages && a->registered == b->registered &&
+		  a->regions == b->regions && a->windows == b->windows &&
+		  a->containers == b->containers && a->tces == b->tces;
+
+	if (!eq)
+		fprintf(stderr, "state differs: locked %" PRIu64 "/%" PRIu64 " pages, registered %"
+			PRIu64 "/%" PRIu64 ", regions %u/%u, windows %u/%u, containers %u/%u, "
+			"TCEs %" PRIu64 "/%" PRIu64 "\n",
+			a->locked_pages, b->locked_pages, a->registered, b->registered,
+			a->regions, b->regions, a->windows, b->windows,
+			a->containers, b->containers, a->tces, b->tces);
+	return eq;
+}
+
+/* Did the plugin log a leak report since the log was opened? */
+static bool leak_reported(void)
+{
+	char line[1024];
+	bool found = false;
+
+	fflush(log_file);
+	rewind(log_file);
+	while (fgets(line, sizeof(line), log_file))
+		if (strstr(line, "spapr: ") && strstr(line, "left behind"))
+			found = true;
+	fseek(log_file, 0, SEEK_END);
+	return found;
+}
+
+static int eal_init(const char *profile, const char *huge)
+{
+	char devargs[128];
+	char *eal[16];
+	int n = 0;
+
+	snprintf(devargs, sizeof(devargs), "bus=spapr,backend=model,profile=%s", profile);
+	eal[n++] = "test";
+	eal[n++] = "-l";
+	eal[n++] = "0";
+	eal[n++] = "-m";
+	eal[n++] = "32";
+	eal[n++] = "--no-pci";
+	eal[n++] = "--no-telemetry";
+	eal[n++] = "--iova-mode=pa";
+	eal[n++] = "--file-prefix";
+	eal[n++] = prefix;
+	eal[n++] = "--huge-dir";
+	eal[n++] = (char *)huge;
+	eal[n++] = "--huge-unlink";
+	eal[n++] = "-a";
+	eal[n++] = devargs;
+	eal[n] = NULL;
+	return rte_eal_init(n, eal);
+}
+
+/* Arm "op:nth[:errno][,op:nth...]" on the live model (counted from now). */
+static int arm(struct spapr_model *m, const char *faults)
+{
+	char err[256] = "";
+
+	if (spapr_model_fault_parse(m, faults, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bad faults '%s': %s\n", faults, err);
+		return -1;
+	}
+	return 0;
+}
+
+static enum run_result judge(struct spapr_model *m, const struct snap *clean)
+{
+	struct snap now;
+	char err[256] = "";
+
+	if (spapr_model_faults_fired(m) == 0)
+		return RUN_NOT_FIRED;
+	if (spapr_model_check_invariants(m, err, sizeof(err)) != 0) {
+		fprintf(stderr, "model invariant broken: %s\n", err);
+		return RUN_BROKEN;
+	}
+	snap_take(m, &now);
+	if (snap_equal(&now, clean))
+		return RUN_CLEAN;
+	return leak_reported() ? RUN_REPORTED : RUN_BROKEN;
+}
+
+/* Probe under SPAPR_MODEL_FAULTS (set by the parent): refused and clean, or reported. */
+static enum run_result phase_init(struct spapr_model *m)
+{
+	struct snap zero = { 0 };
+
+	char err[256] = "";
+
+	if (rte_spapr_status() != 0)
+		return judge(m, &zero);
+	if (spapr_model_faults_fired(m) == 0)
+		return RUN_NOT_FIRED;
+	/* Set-up went round the fault (e.g. a smaller pseries window). */
+	return spapr_model_check_invariants(m, err, sizeof(err)) == 0 ? RUN_CLEAN : RUN_BROKEN;
+}
+
+static void *huge_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* -m 32 at init: a 40 MiB memzone needs heap growth (an ALLOC event). */
+static enum run_result phase_growth(struct spapr_model *m, const char *faults)
+{
+	const struct rte_memzone *mz;
+	enum run_result r;
+	struct snap before;
+
+	snap_take(m, &before);
+	if (arm(m, faults))
+		return RUN_SETUP;
+	mz = rte_memzone_reserve("t_fault_grow", 40u << 20, SOCKET_ID_ANY, 0);
+	if (mz == NULL)
+		return RUN_SETUP;
+	r = judge(m, &before);
+	spapr_model_fault_clear(m);
+	rte_memzone_free(mz);
+	/* Freeing growth that was never mapped must not change anything either. */
+	if (r == RUN_CLEAN && spapr_model_faults_fired(m) != 0) {
+		struct snap after;
+
+		snap_take(m, &after);
+		if (!snap_equal(&after, &before))
+			r = RUN_BROKEN;
+	}
+	return r;
+}
+
+/* The FREE event cannot be vetoed: clean = as if the removal succeeded. */
+static enum run_result phase_shrink(struct spapr_model *m, const char *faults)
+{
+	const struct rte_memzone *mz;
+	struct snap before;
+
+	snap_take(m, &before);
+	mz = rte_memzone_reserve("t_fault_shrink", 40u << 20, SOCKET_ID_ANY, 0);
+	if (mz == NULL)
+		return RUN_SETUP;
+	if (arm(m, faults))
+		return RUN_SETUP;
+	rte_memzone_free(mz);
+	return judge(m, &before);
+}
+
+static enum run_result phase_user_map(struct spapr_model *m, const char *faults)
+{
+	char *va = huge_map(2 * PG2M);
+	struct snap before;
+	int rc;
+
+	if (va == NULL)
+		return RUN_SETUP;
+	snap_take(m, &before);
+	if (arm(m, faults))
+		return RUN_SETUP;
+	rc = rte_spapr_dma_map(va, 2 * PG2M, PG2M);
+	if (rc == 0)
+		return spapr_model_faults_fired(m) ? RUN_CLEAN : RUN_NOT_FIRED;
+	return judge(m, &before);
+}
+
+/* All or nothing: a failed unmap leaves the user's memory mapped. */
+static enum run_result phase_user_unmap(struct spapr_model *m, const char *faults)
+{
+	char *va = huge_map(2 * PG2M);
+	struct snap mapped, unmapped;
+	int rc;
+
+	if (va == NULL)
+		return RUN_SETUP;
+	snap_take(m, &unmapped);
+	if (rte_spapr_dma_map(va, 2 * PG2M, PG2M) != 0)
+		return RUN_SETUP;
+	snap_take(m, &mapped);
+	if (arm(m, faults))
+		return RUN_SETUP;
+	rc = rte_spapr_dma_unmap(va, 2 * PG2M);
+	if (rc == 0) {
+		struct snap now;
+
+		if (spapr_model_faults_fired(m) == 0)
+			return RUN_NOT_FIRED;
+		snap_take(m, &now);
+		return snap_equal(&now, &unmapped) || leak_reported() ? RUN_CLEAN : RUN_BROKEN;
+	}
+	return judge(m, &mapped);
+}
+
+/*
+ * rte_eal_cleanup() destroys the model, so the report is what is checked:
+ * the sweep arms only calls teardown always makes (n = 1), and every such
+ * failure must be logged with what it left behind.
+ */
+static enum run_result phase_teardown(struct spapr_model *m, const char *faults)
+{
+	if (arm(m, faults))
+		return RUN_SETUP;
+	rte_eal_cleanup();
+	return leak_reported() ? RUN_REPORTED : RUN_BROKEN;
+}
+
+static int run_child(const char *profile, const char *phase, const char *faults)
+{
+	const char *huge = plugin_hugepages(64);
+	struct spapr_model *m;
+	enum run_result r;
+
+	snprintf(prefix, sizeof(prefix), "spapr-fault-%d", (int)getpid());
+	log_file = tmpfile();
+	if (log_file == NULL || rte_openlog_stream(log_file) != 0)
+		return RUN_SETUP;
+	if (strcmp(phase, "init") == 0)
+		setenv("SPAPR_MODEL_FAULTS", faults, 1);
+	if (eal_init(profile, huge) < 0)
+		return RUN_SETUP;
+	m = rte_spapr_model();
+	if (m == NULL)
+		return RUN_SETUP;
+	if (strcmp(phase, "init") == 0)
+		r = phase_init(m);
+	else if (rte_spapr_status() != 0)
+		r = RUN_SETUP;
+	else if (strcmp(phase, "growth") == 0)
+		r = phase_growth(m, faults);
+	else if (strcmp(phase, "shrink") == 0)
+		r = phase_shrink(m, faults);
+	else if (strcmp(phase, "user_map") == 0)
+		r = phase_user_map(m, faults);
+	else if (strcmp(phase, "user_unmap") == 0)
+		r = phase_user_unmap(m, faults);
+	else if (strcmp(phase, "teardown") == 0)
+		r = phase_teardown(m, faults);
+	else
+		r = RUN_SETUP;
+	/* SPAPR_TEST_VERBOSE=1: show what the plugin said in every run. */
+	if (r == RUN_BROKEN || getenv("SPAPR_TEST_VERBOSE") != NULL) {
+		char line[1024];
+
+		fflush(log_file);
+		rewind(log_file);
+		while (fgets(line, sizeof(line), log_file))
+			if (strstr(line, "spapr: "))
+				fprintf(stderr, "  log: %s", line);
+	}
+	if (strcmp(phase, "teardown") != 0)
+		rte_eal_cleanup();
+	fclose(log_file);
+	plugin_rm_runtime(prefix);
+	return r;
+}
+
+/* Faults per phase: "%u" is replaced by n. Pairs fail a call and its undo. */
+struct sweep {
+	const char *phase;
+	const char *faults[16];
+	bool once;	/* n = 1 only (teardown) */
+};
+
+static const struct sweep sweeps[] = {
+	{ "init", { "container_open:%u", "group_open:%u", "group_set_container:%u",
+		    "set_iommu:%u", "get_info:%u", "tce_remove:%u", "tce_create:%u",
+		    "register_memory:%u", "map_dma:%u", "level_alloc:%u", "pin:%u",
+		    "hcall:%u", "map_dma:%u,unmap_dma:1", "map_dma:%u,unregister_memory:1",
+		    "map_dma:%u,tce_remove:1", NULL }, false },
+	{ "growth", { "register_memory:%u", "map_dma:%u", "pin:%u", "hcall:%u",
+		      "map_dma:%u,unmap_dma:1", "map_dma:%u,unregister_memory:1", NULL }, false },
+	{ "shrink", { "unmap_dma:%u", "unregister_memory:%u", "hcall:%u", NULL }, false },
+	{ "user_map", { "register_memory:%u", "map_dma:%u", "pin:%u",
+			"map_dma:%u,unmap_dma:1", "map_dma:%u,unregister_memory:1", NULL }, false },
+	{ "user_unmap", { "unmap_dma:%u", "unregister_memory:%u", "unmap_dma:%u,map_dma:1",
+			  NULL }, false },
+	{ "teardown", { "tce_remove:%u", "unregister_memory:%u", "group_unset_container:%u",
+			"close:%u", "tce_remove:%u,unmap_dma:1", NULL }, true },
+};
+
+/* n = 1..6, then a spread up to 24 (memory of 16-21 pages makes 16-21 MAPs). */
+static const unsigned int nths[] = { 1, 2, 3, 4, 5, 6, 8, 11, 16, 21, 24 };
+
+#define NSWEEPS (sizeof(sweeps) / sizeof(sweeps[0]))
+
+struct totals {
+	unsigned int runs, clean, reported, broken, setup;
+	unsigned int phase_runs[NSWEEPS], phase_reported[NSWEEPS];
+};
+
+static enum run_result run_one(const char *self, const char *profile, const char *phase,
+			       const char *faults)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		unsetenv("SPAPR_DPDK_OPTS");
+		unsetenv("SPAPR_MODEL_FAULTS");
+		execl(self, self, profile, phase, faults, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return RUN_BROKEN;
+	return (enum run_result)WEXITSTATUS(st);
+}
+
+static void sweep_profile(const char *self, const char *profile, struct totals *t)
+{
+	for (size_t s = 0; s < NSWEEPS; s++) {
+		const struct sweep *sw = &sweeps[s];
+
+		for (unsigned int f = 0; sw->faults[f] != NULL; f++) {
+			size_t last = sw->once ? 1 : sizeof(nths) / sizeof(nths[0]);
+
+			for (size_t k = 0; k < last; k++) {
+				char faults[128];
+				enum run_result r;
+
+				snprintf(faults, sizeof(faults), sw->faults[f], nths[k]);
+				r = run_one(self, profile, sw->phase, faults);
+				if (r == RUN_NOT_FIRED)
+					break;
+				t->runs++;
+				t->phase_runs[s]++;
+				t->phase_reported[s] += r == RUN_REPORTED;
+				t->clean += r == RUN_CLEAN;
+				t->reported += r == RUN_REPORTED;
+				t->setup += r == RUN_SETUP;
+				t->broken += r != RUN_CLEAN && r != RUN_REPORTED;
+				t_checks++;
+				if (r != RUN_CLEAN && r != RUN_REPORTED) {
+					t_failures++;
+					fprintf(stderr, "FAIL %s %s %s: %s\n", profile, sw->phase,
+						faults, r == RUN_SETUP ? "could not reach the phase" :
+						"state not clean and no leak reported");
+				}
+			}
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const profiles[] = { "powernv9", "pseries-kvm" };
+	struct totals t = { 0 };
+
+	if (argc == 4)
+		return run_child(argv[1], argv[2], argv[3]);
+	plugin_hugepages(64);
+	t_current = "fault sweep";
+	for (size_t p = 0; p < sizeof(profiles) / sizeof(profiles[0]); p++)
+		sweep_profile("/proc/self/exe", profiles[p], &t);
+	for (size_t s = 0; s < NSWEEPS; s++)
+		printf("%-10s %3u faulted runs, %3u clean, %3u leak reported\n", sweeps[s].phase,
+		       t.phase_runs[s], t.phase_runs[s] - t.phase_reported[s], t.phase_reported[s]);
+	printf("plugin fault sweep: %u faulted runs: %u clean, %u leak reported, %u broken "
+	       "(%u could not reach their phase)\n", t.runs, t.clean, t.reported, t.broken, t.setup);
+	return t_finish();
+}
