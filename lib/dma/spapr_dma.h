@@ -368,7 +368,7 @@ struct spapr_dma_leak {
 	 * orphan is freed by nothing: container release walks only its own
 	 * list (tce_iommu_release), and at process exit destroy_context() only
 	 * WARNs that the mm's list is not empty (mm_iommu_cleanup() is gone
-	 * since 4.13), so its pages stay pinned until the machine reboots.
+	 * since 2016, §3.5), so its pages stay pinned until the machine reboots.
 	 * An orphan's TCEs may stay valid until their window is removed.
 	 * Needs the backend's locked_bytes op; 0 when the backend cannot tell.
 	 */
