@@ -6,7 +6,7 @@
  * For 1, 16, 64 and 256 GiB of 2 MiB and 1 GiB hugepages on the powernv9
  * and pseries-kvm profiles, both map the memory of a DPDK-like layout
  * (memseg lists of at most 32 GiB, one memseg per hugepage) and the model
- * counts what the kernel would do: ioctls, prereg-list visits (spec §7),
+ * counts what the kernel would do: ioctls, prereg-list visits (§7),
  * TCE writes, hypercalls, table bytes charged; plus the wall time of the
  * mapping phase. Then the indirect-mode VA->IOVA lookup is timed (ns/op).
  *

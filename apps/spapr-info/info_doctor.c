@@ -6,7 +6,7 @@
  * The plan is spapr_dma_plan_make() itself (the engine's pure planner) on the
  * GET_INFO of the first group that answered, so it is exactly what the
  * plugin would do with that memory. The doctor's rules cite the kernel fact
- * behind them (spec §N = doc/kernel-model.md).
+ * behind them (§N = doc/kernel-model.md).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -233,7 +233,8 @@ static void check_probe(const struct info_machine *m, struct info_report *r)
 	if (!m->kernel_v2_ok)
 		find(r, INFO_ERROR, "kernel_v1_only",
 		     "upgrade the guest kernel to 6.10 or later (pseries DDW ops for VFIO, f431a8cde7f1)",
-		     "the kernel refused VFIO_SPAPR_TCE_v2_IOMMU and accepted only v1 (spec §3.2): a "
+		     "the kernel refused VFIO_SPAPR_TCE_v2_IOMMU and accepted only v1 "
+		     "(doc/kernel-model.md §3.2): a "
 		     "pseries guest kernel before the 2024 DDW ops gives one 4 KiB window and no "
 		     "preregistration; DPDK and this plugin need v2");
 }
@@ -292,7 +293,8 @@ static void check_hugepages(const struct info_machine *m, struct info_report *r)
 			 info_size(page, a, 16));
 		find(r, INFO_ERROR, "no_hugepages", page ? fix : "enable CONFIG_HUGETLBFS",
 		     "no hugepages are reserved: DPDK needs hugepage memory (with --no-huge its "
-		     "4K/64K pages cannot take large TCEs: spec §3.5, trap §10.8)");
+		     "4K/64K pages cannot take large TCEs: doc/kernel-model.md §3.5, "
+		     "trap §10.8)");
 	}
 	for (unsigned int i = 0; i < m->nnodes && hugepage_bytes(m); i++) {
 		bool used = false;
@@ -334,7 +336,8 @@ static void check_platform(const struct info_machine *m, struct info_report *r)
 	    sscanf(m->kernel, "%d.%d", &maj, &min) == 2 && (maj < 6 || (maj == 6 && min < 10)))
 		find(r, INFO_ERROR, "pseries_kernel_old", "upgrade the guest kernel to 6.10 or later",
 		     "kernel %s: pseries guests get VFIO sPAPR v2 (DDW, preregistration) only with "
-		     "the 2024 pseries DDW ops (spec §8); older kernels offer v1 at best", m->kernel);
+		     "the 2024 pseries DDW ops (doc/kernel-model.md §8); older kernels offer v1 "
+		     "at best", m->kernel);
 }
 
 static void check_memlock(const struct info_machine *m, struct info_report *r)
@@ -350,7 +353,8 @@ static void check_memlock(const struct info_machine *m, struct info_report *r)
 		 (unsigned long long)((r->locked_needed + 1023) >> 10));
 	find(r, INFO_ERROR, "memlock_low", fix,
 	     "RLIMIT_MEMLOCK is %s but the plan locks %s: preregistered pages and 2x each TCE "
-	     "table are charged to locked_vm (spec §5.3, trap §10.18), so REGISTER/CREATE would "
+	     "table are charged to locked_vm (doc/kernel-model.md §5.3, trap §10.18), "
+	     "so REGISTER/CREATE would "
 	     "fail with ENOMEM", info_size(m->memlock, a, 16), info_size(r->locked_needed, b, 16));
 }
 

@@ -17,7 +17,7 @@
  * In model mode the model's device side then writes through each IOVA and the
  * program reads the bytes back from its own memory: the IOVAs are right.
  * Without free hugepages it says so and uses normal pages instead (then
- * TCEs are at most the system page, spec §3.5).
+ * TCEs are at most the system page, §3.5).
  */
 #include <errno.h>
 #include <getopt.h>

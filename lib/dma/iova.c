@@ -3,7 +3,7 @@
  * iova.c - indirect mode: the IOVA allocator inside a window and the
  * VA -> IOVA lookup used on the data path.
  *
- * The kernel keeps no notion of "a mapping" (spec §3.9, trap §10.13), so the
+ * The kernel keeps no notion of "a mapping" (§3.9, trap §10.13), so the
  * engine owns the IOVA space. The allocator is a sorted list of free
  * extents, first fit, granularity = the window's TCE size (4 KiB in the
  * default window, also on 64 KiB-page kernels). A contiguous VA range gets

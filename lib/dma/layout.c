@@ -2,7 +2,7 @@
 /*
  * layout.c - from a list of memory regions to the REGISTER and MAP units.
  *
- * REGISTER needs system-page aligned (vaddr, size) (spec §3.5 step 3, trap
+ * REGISTER needs system-page aligned (vaddr, size) (§3.5 step 3, trap
  * §10.6) and one registration per page kind is what makes the region's
  * pageshift the hugepage shift (§3.5 "Region pageshift"); the kernel walks
  * the region list per IOMMU page on MAP (§7), so fewer, larger regions are
@@ -67,8 +67,9 @@ static int check_region(const struct spapr_dma_mem_region *r, unsigned int sys_s
 	}
 	if ((r->va | r->len) & (sys - 1)) {
 		dma_fmt(why, whylen, "region 0x%llx+0x%llx is not aligned to the %llu KiB system page "
-			"(REGISTER needs it, trap 10.6)", (unsigned long long)r->va,
-			(unsigned long long)r->len, (unsigned long long)(sys >> 10));
+			"(REGISTER needs it, doc/kernel-model.md §10.6)",
+			(unsigned long long)r->va, (unsigned long long)r->len,
+			(unsigned long long)(sys >> 10));
 		return -EINVAL;
 	}
 	if (r->page_shift < sys_shift || r->page_shift > 40 ||

@@ -2,7 +2,7 @@
 /*
  * plan.c - the window planner: which window, which TCE size, how many
  * levels, computed from the geometry instead of found by failing CREATEs
- * (a failed CREATE leaks its locked_vm charge, spec §3.6 step 8, trap
+ * (a failed CREATE leaks its locked_vm charge, §3.6 step 8, trap
  * §10.10; on pseries it poisons the PE, §6).
  */
 #include <errno.h>
@@ -100,7 +100,7 @@ void spapr_dma_caps_from_info(const struct vfio_iommu_spapr_tce_info *info,
 	caps->platform = *plat;
 }
 
-/* ---- geometry (spec §5.2, §5.3) ---- */
+/* ---- geometry (§5.2, §5.3) ---- */
 
 static bool pnv_level_ok(const struct spapr_dma_platform *p, unsigned int page_shift,
 			 unsigned int entries_shift, unsigned int levels)

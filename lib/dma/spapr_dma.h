@@ -83,7 +83,7 @@ enum spapr_dma_platform_kind {
 };
 
 /**
- * Platform limits that GET_INFO does not report (spec §5.2, §5.3, §6, §9).
+ * Platform limits that GET_INFO does not report (§5.2, §5.3, §6, §9).
  * Get them from the backend with spapr_dma_platform_from_backend(): the
  * vfio backend knows the kind (/proc/cpuinfo "platform") and the page size
  * (sysconf), the other fields are then the kernel's constants
@@ -127,7 +127,7 @@ void spapr_dma_platform_default(enum spapr_dma_platform_kind kind,
 int spapr_dma_platform_from_backend(struct spapr_backend *be,
 				    struct spapr_dma_platform *out);
 
-/** What one container can do: GET_INFO (spec §3.3) plus the platform. */
+/** What one container can do: GET_INFO (§3.3) plus the platform. */
 struct spapr_dma_caps {
 	bool ddw;			/**< flags & VFIO_IOMMU_SPAPR_INFO_DDW */
 	uint64_t dma32_start;
@@ -154,7 +154,7 @@ void spapr_dma_caps_from_info(const struct vfio_iommu_spapr_tce_info *info,
  * A piece of process memory to make DMA-able. @va and @len must be aligned
  * to the system page (REGISTER needs that, trap §10.6) and to @page_shift.
  * @page_shift is the backing page: the hugetlbfs page size, or the system
- * page for anything else (THP counts as system pages, spec §3.5).
+ * page for anything else (THP counts as system pages, §3.5).
  * @pa is used only when IOVAs must equal physical addresses; the range must
  * then be physically contiguous.
  */
@@ -278,7 +278,7 @@ int spapr_dma_plan_make(const struct spapr_dma_caps *caps,
 int spapr_dma_plan_format(const struct spapr_dma_plan *plan, char *buf, size_t len);
 
 /**
- * Bytes the kernel charges to locked_vm for a window (spec §5.3), or 0 if
+ * Bytes the kernel charges to locked_vm for a window (§5.3), or 0 if
  * the geometry is impossible. Exposed for tools and tests.
  */
 uint64_t spapr_dma_table_bytes(const struct spapr_dma_platform *plat,
@@ -286,7 +286,7 @@ uint64_t spapr_dma_table_bytes(const struct spapr_dma_platform *plat,
 			       unsigned int levels);
 
 /**
- * Fewest levels that can hold the window (spec §5.2: per-level chunk limit,
+ * Fewest levels that can hold the window (§5.2: per-level chunk limit,
  * 55-bit rule, @max_levels), or 0 if none can.
  */
 unsigned int spapr_dma_levels_needed(const struct spapr_dma_platform *plat,
@@ -363,7 +363,7 @@ struct spapr_dma_leak {
 	 * locked_vm the kernel kept charged although the engine dropped what it
 	 * charged for: an orphaned registration (UNREGISTER returned 0 but the
 	 * kernel still counted TCEs into it: tce_iommu_unregister_pages() ignores
-	 * mm_iommu_put()'s -EBUSY, spec §3.5) or a failed CREATE (§3.6 step 8).
+	 * mm_iommu_put()'s -EBUSY, §3.5) or a failed CREATE (§3.6 step 8).
 	 * The charge stays until the process exits (it dies with the mm). An
 	 * orphan is freed by nothing: container release walks only its own
 	 * list (tce_iommu_release), and at process exit destroy_context() only

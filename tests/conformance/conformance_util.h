@@ -16,21 +16,21 @@
  *
  * Where these tests follow the kernel source rather than the spec:
  *  - MAP/UNMAP with a misaligned IOVA return 1, not -EINVAL
- *    (CF_IOBA_CHECK_RET below; s3.8, s3.9);
+ *    (CF_IOBA_CHECK_RET below; §3.8, §3.9);
  *  - GET_INFO, CREATE and the default window use the head of the VST
  *    group list, which is the most recently attached group
- *    (tce_iommu_attach_group: list_add), not "the first attached" (s3.3,
- *    s3.6);
+ *    (tce_iommu_attach_group: list_add), not "the first attached" (§3.3,
+ *    §3.6);
  *  - REGISTER of a range that runs into a hole after k pinned pages
  *    returns k (mm_iommu_do_alloc keeps a positive pin_user_pages
- *    result), -EFAULT only if nothing could be pinned (s3.5);
+ *    result), -EFAULT only if nothing could be pinned (§3.5);
  *  - a MAP failing in the TCE exchange leaks the failing entry's
  *    mm_iommu_mapped_inc (tce_iommu_build_v2 error path), so that region
- *    can never be freed (s3.8);
+ *    can never be freed (§3.8);
  *  - EEH GET_STATE over several groups returns the first NON-ZERO state,
- *    NORMAL being 0 (tce_iommu_ioctl VFIO_EEH_PE_OP loop) (s3.10);
+ *    NORMAL being 0 (tce_iommu_ioctl VFIO_EEH_PE_OP loop) (§3.10);
  *  - SET_IOMMU(VFIO_EEH) is -EINVAL (driver open refuses), other unknown
- *    types -ENODEV (CONT vfio_ioctl_set_iommu) (s3.2).
+ *    types -ENODEV (CONT vfio_ioctl_set_iommu) (§3.2).
  */
 #ifndef CONFORMANCE_UTIL_H
 #define CONFORMANCE_UTIL_H
@@ -47,7 +47,7 @@
 #include "test_util.h"
 
 /* ------------------------------------------------------------------ */
-/* Constants of the UAPI and of the platforms (spec §1, §5, §9).        */
+/* Constants of the UAPI and of the platforms (§1, §5, §9).        */
 /* ------------------------------------------------------------------ */
 
 #define CF_V1 VFIO_SPAPR_TCE_IOMMU	/* 2 */

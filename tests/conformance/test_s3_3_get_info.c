@@ -8,7 +8,7 @@
  * "No group -> -ENXIO" cannot be reached through ioctls: the container's
  * driver is released when its last group leaves (CONT
  * vfio_group_detach_container), after which GET_INFO is -EINVAL (§3.0,
- * tested in s3.0).
+ * tested in §3.0).
  */
 #include "conformance_util.h"
 

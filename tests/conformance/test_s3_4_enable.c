@@ -7,7 +7,7 @@
  *
  * "No group"/"no table group" -> -ENODEV cannot be reached by ioctls: a v1
  * container always has its one group (the driver is released with the last
- * group) and a group without a table group cannot attach (§3.2, s3.2).
+ * group) and a group without a table group cannot attach (§3.2).
  */
 #include "conformance_util.h"
 

@@ -160,7 +160,7 @@ static void s3_5_register_system_page_alignment_64k(void)
 
 	v2_host(&f, "powernv9");
 	T_EQ(f.sys_shift, 16);
-	/* 4 KiB alignment is not enough on a 64 KiB kernel (trap 6). */
+	/* 4 KiB alignment is not enough on a 64 KiB kernel (trap §10.6). */
 	T_ERR(cf_reg(&f, VA_SMALL + SZ_4K, SZ_64K), -EINVAL);
 	T_ERR(cf_reg(&f, VA_SMALL, SZ_4K), -EINVAL);
 	T_ERR(cf_reg(&f, VA_SMALL, SZ_64K + SZ_4K), -EINVAL);

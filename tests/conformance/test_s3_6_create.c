@@ -5,7 +5,7 @@
  * window created first / free slot -ENOSPC / pgsizes -EINVAL /
  * get_table_size 0 -EINVAL / memlock -ENOMEM / create_table errors (charge
  * leaked, quirk) / start address chosen by the platform (§5.5).
- * "No group -> -ENXIO" is unreachable by ioctls (see s3.3).
+ * "No group -> -ENXIO" is unreachable by ioctls (see §3.3).
  */
 #include "conformance_util.h"
 
@@ -525,7 +525,7 @@ static void s3_6_create_consults_first_group_in_kernel_list(void)
 	 * tce_iommu_create_window and tce_iommu_create_default_window use
 	 * list_first_entry(&container->group_list) and attach adds at the
 	 * head (list_add, VST): a group attached after SET_IOMMU decides
-	 * pgsizes and the default window size (see s3.3 for GET_INFO).
+	 * pgsizes and the default window size (see §3.3 for GET_INFO).
 	 */
 	cf_init(&f, "powernv9");
 	cf_setup(&f, CF_V2);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * §3.7 VFIO_IOMMU_SPAPR_TCE_REMOVE (v2) and the pending default window.
- * Order: mm -EPERM (binds) / no group -ENXIO (unreachable, see s3.3) /
+ * Order: mm -EPERM (binds) / no group -ENXIO (unreachable, see §3.3) /
  * copy-in -EFAULT / argsz < 16 / flags / pending && start == 0 -> 0 /
  * window containing start_addr, none -> -EINVAL / clear, unset, free,
  * un-charge.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dma_test_common.h - helpers shared by the lib/dma engine tests: caps for
- * the spec §9 platforms (as GET_INFO reports them, testbed values win) and
+ * the §9 platforms (as GET_INFO reports them, testbed values win) and
  * memory layouts.
  */
 #ifndef DMA_TEST_COMMON_H

@@ -569,7 +569,7 @@ static void test_attach(void)
  * pseries without knowing the hypervisor's TCE budget (the kernel does not
  * show largest_available_block): the 1:1 window is refused with -EINVAL and
  * the engine falls back to a dense DDW; the refused CREATE's charge stays
- * leaked in locked_vm (spec §3.6 step 8), which nobody can undo.
+ * leaked in locked_vm (§3.6 step 8), which nobody can undo.
  */
 static void test_pseries_unknown_budget(void)
 {
@@ -606,7 +606,7 @@ static void test_pseries_unknown_budget(void)
 
 /*
  * pseries: a hypervisor call failing during CREATE poisons the PE (-ENODEV,
- * spec §6) so the default window could never be re-created; the engine
+ * §6) so the default window could never be re-created; the engine
  * keeps it (slot 0) and falls back into it. Each hypervisor call of the
  * setup fails in turn: every outcome is a working mapping or a clean error,
  * and at least one is the poisoned-DDW fallback.

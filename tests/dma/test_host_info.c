@@ -2,7 +2,7 @@
 /*
  * test_host_info.c - the backend's host_info op and the engine's platform
  * built from it (spapr_dma_platform_from_backend): the one place the
- * platform facts GET_INFO does not report come from (spec §5.2, §5.3, §6,
+ * platform facts GET_INFO does not report come from (§5.2, §5.3, §6,
  * §9). On the model the values are the profile's; on the vfio backend of
  * this machine, the kind from /proc/cpuinfo and the page size.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_plan.c - the pure window planner: geometry (spec §5.2/§5.3 worked
+ * test_plan.c - the pure window planner: geometry (§5.2/§5.3 worked
  * numbers), page-size choice (traps §10.7-8), window sizing and auto mode's
  * cost rule (§10.9), budgets, fallbacks and the explanation text.
  */

@@ -11,7 +11,10 @@ Rules (doc/kernel-model.md explains the citation forms):
     file ("### 3.5 ...") or a step label of doc/kernel-model.md
     ("- **Step 3.6.8** ..."). "<mark>3.6 step 8" means 3.6.8; ranges such as
     "<mark>10.7-8", "<mark>5.4-<mark>5.6" and "step 9-11" check both ends.
-  * "trap N" and "trap 10.N" without a mark cite item 10.N.
+  * Old forms are refused, with the form to write instead: "trap N" or
+    "trap 10.N" without a mark ("trap <mark>10.N"), and "sN.M" standing
+    alone, as in "(s3.8)" ("<mark>3.8"). Words that merely contain such
+    a token (s390x, test_s3_5_*.c, 1.5s) are not citations.
   * Test programs named test_s<N>_<M>_*.c name section N.M.
   * No file may point to the old out-of-tree kernel document or research
     notes (a clone has neither).
@@ -37,7 +40,9 @@ CITE_RE = re.compile(
 DOC_BEFORE_RE = re.compile(
     r"(?:\[[^\]]*\]\((?P<link>[^)\s]+\.md)(?:#[^)]*)?\)|(?P<path>[\w./-]+\.md))"
     r"\)?,?\s*$")
-TRAP_RE = re.compile(r"\btraps?\s+(?P<num>\d+(?:\.\d+)?)\b(?!\s*(?:KiB|MiB|GiB|%))")
+TRAP_RE = re.compile(r"\btraps?\s+(?P<num>\d+(?:\.\d+)?)\b(?!\s*(?:KiB|MiB|GiB|%))",
+                     re.IGNORECASE)
+OLD_SECTION_RE = re.compile(r"(?<![\w./-])s(?P<num>\d+(?:\.\d+)+)\b")
 TEST_NAME_RE = re.compile(r"(?:^|/)test_s(?P<num>\d+(?:_\d+)*)_[^/]*\.c$")
 HEADING_RE = re.compile(r"^#{1,6}\s+(?P<num>" + NUM + r")\.?\s")
 STEP_RE = re.compile(r"^\s*[-*]\s+\*\*Step\s+(?P<num>" + NUM + r")\*\*")
@@ -95,7 +100,7 @@ class Checker:
         self.docs = {}
         self.failures = []
         self.citations = 0
-        self.kinds = {"mark": 0, "trap": 0, "test name": 0}
+        self.kinds = {"mark": 0, "test name": 0}
         self.files_with_citations = set()
 
     def doc_anchors(self, rel):
@@ -156,9 +161,11 @@ class Checker:
                 continue
             num = m.group("num")
             num = num if "." in num else "10." + num
-            self.files_with_citations.add(rel)
-            self.kinds["trap"] += 1
-            self.check_numbers(where, KERNEL_DOC, [num], m.group(0))
+            self.fail(where, f"'{m.group(0)}' is an old citation form: write "
+                      f"'trap {MARK}{num}'")
+        for m in OLD_SECTION_RE.finditer(line):
+            self.fail(where, f"'{m.group(0)}' is an old citation form: write "
+                      f"'{MARK}{m.group('num')}'")
 
     def run(self, files):
         for rel in files:
@@ -189,8 +196,10 @@ def self_test():
     doc = ("## 3. X\n### 3.6 Y\n- **Step 3.6.8** z\n## 10. T\n### 10.7 a\n"
            "### 10.8 b\n")
     good = ["(§3.6 step 8)", "§3.6.8", "trap §10.7-8", "traps §10.7–8",
-            "§3, §10", "trap 7", "§N and §10.N are placeholders"]
-    bad = ["§3.7", "§3.6 step 9", "§10.7-9", "trap 9", "§11",
+            "§3, §10", "trap §10.7", "§N and §10.N are placeholders",
+            "s390x", "test_s3_6_x.c", "took 1.5s", "lists3.6", "traps 4 KiB"]
+    bad = ["§3.7", "§3.6 step 9", "§10.7-9", "trap 9", "§11", "trap 7",
+           "Trap 10.8: x", "(s3.6)", "see s3.6.8", "s10.7,",
            "[guide.md](guide.md) §3", "../elsewhere/notes.md §1.1",
            "see " + FORBIDDEN[0] + "/x.md", "see " + FORBIDDEN[1] + "/y.md"]
     ok = True

@@ -19,7 +19,7 @@
  * 77 when nothing could run (no group, no /dev/vfio).
  *
  * Locked memory is compared with what the engine's plan says it charges
- * (spec §5.3): VmLck of /proc/self/status on the kernel (mm->locked_vm,
+ * (§5.3): VmLck of /proc/self/status on the kernel (mm->locked_vm,
  * charged even for root), the model's per-mm counter on the model.
  */
 #include <errno.h>

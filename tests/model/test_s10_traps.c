@@ -22,7 +22,7 @@ static struct spapr_model *pnv(void (*tweak)(struct spapr_model_profile *))
 	return mt_create(&p);
 }
 
-/* Trap 1: once anything materialised window 0, a new window lands at 1<<59,
+/* Trap §10.1: once anything materialised window 0, a new window lands at 1<<59,
  * not 0. */
 static void trap01_start_not_zero(void)
 {
@@ -38,7 +38,7 @@ static void trap01_start_not_zero(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 2: on a fresh container the default window is only pending, while
+/* Trap §10.2: on a fresh container the default window is only pending, while
  * GET_INFO still describes it. */
 static void trap02_default_window_pending(void)
 {
@@ -55,7 +55,7 @@ static void trap02_default_window_pending(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 4: one region per hugepage makes every MAP page walk the list. */
+/* Trap §10.4: one region per hugepage makes every MAP page walk the list. */
 static void trap04_per_hugepage_registration(void)
 {
 	uint64_t visits[2];
@@ -89,7 +89,7 @@ static void trap04_per_hugepage_registration(void)
 	T_CHECK(visits[1] > 16 * visits[0]);
 }
 
-/* Trap 5: MAP before any REGISTER on v2 -> -EPERM. */
+/* Trap §10.5: MAP before any REGISTER on v2 -> -EPERM. */
 static void trap05_map_before_register(void)
 {
 	struct spapr_model *m = pnv(NULL);
@@ -102,7 +102,7 @@ static void trap05_map_before_register(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 6: REGISTER needs system-page (64 KiB) alignment. */
+/* Trap §10.6: REGISTER needs system-page (64 KiB) alignment. */
 static void trap06_register_alignment(void)
 {
 	struct spapr_model *m = pnv(NULL);
@@ -115,7 +115,7 @@ static void trap06_register_alignment(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 7: page size not in ddw.pgsizes -> CREATE -EINVAL (16M on PHB4). */
+/* Trap §10.7: page size not in ddw.pgsizes -> CREATE -EINVAL (16M on PHB4). */
 static void trap07_pgsize_not_supported(void)
 {
 	struct spapr_model *m = pnv(NULL);
@@ -128,7 +128,7 @@ static void trap07_pgsize_not_supported(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 8: IOMMU page larger than the region's pageshift -> MAP -EINVAL
+/* Trap §10.8: IOMMU page larger than the region's pageshift -> MAP -EINVAL
  * (non-hugetlb memory, also THP); hugetlb regions allow it. */
 static void trap08_region_pageshift(void)
 {
@@ -151,7 +151,7 @@ static void trap08_region_pageshift(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 10: each failed CREATE keeps its charge: naive retries add up. */
+/* Trap §10.10: each failed CREATE keeps its charge: naive retries add up. */
 static void trap10_failed_create_retries_leak(void)
 {
 	struct spapr_model *m = pnv(NULL);
@@ -186,7 +186,7 @@ static void trap10_no_leak_knob(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 12: UNREGISTER while mapped returns 0 and orphans the region
+/* Trap §10.12: UNREGISTER while mapped returns 0 and orphans the region
  * (pinned, charged, owned by nobody); container release does not free it. */
 static void trap12_unregister_while_mapped(void)
 {
@@ -237,7 +237,7 @@ static void trap12_older_kernels_ebusy(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 13: no type1 semantics: overlapping MAP silently replaces, UNMAP of
+/* Trap §10.13: no type1 semantics: overlapping MAP silently replaces, UNMAP of
  * a hole succeeds. */
 static void trap13_silent_replace(void)
 {
@@ -261,7 +261,7 @@ static void trap13_silent_replace(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 14: MAP past the window end is kernel UB: -EINVAL + diagnostic. */
+/* Trap §10.14: MAP past the window end is kernel UB: -EINVAL + diagnostic. */
 static void trap14_map_past_window_end(void)
 {
 	struct spapr_model *m = pnv(NULL);
@@ -281,7 +281,7 @@ static void trap14_map_past_window_end(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 16: the container is bound to the first mm that registered; any
+/* Trap §10.16: the container is bound to the first mm that registered; any
  * other mm gets -EPERM for everything but CHECK_EXTENSION. Un-charging goes
  * to the bound mm even when another process closes the last group. */
 static void trap16_mm_binding(void)
@@ -311,7 +311,7 @@ static void trap16_mm_binding(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 18: the memlock budget surfaces as -ENOMEM from REGISTER, CREATE,
+/* Trap §10.18: the memlock budget surfaces as -ENOMEM from REGISTER, CREATE,
  * ENABLE and even MAP/UNMAP (implicit default window, 8 MiB on PowerNV). */
 static void trap18_memlock_budget(void)
 {
@@ -358,7 +358,7 @@ static void trap18_memlock_budget(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 8, details of the region pageshift (§3.5, API mm_iommu_do_alloc):
+/* Trap §10.8, details of the region pageshift (§3.5, API mm_iommu_do_alloc):
  * THP does not count as huge; the running candidate is not reset per page,
  * so normal pages after a hugetlb page keep the huge shift, while a normal
  * page first pins it to PAGE_SHIFT. A TCE larger than the backing page is
@@ -401,7 +401,7 @@ static void trap08_region_pageshift_page_kinds(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 12, consequences (API mm_iommu_get/put, VST register/unregister):
+/* Trap §10.12, consequences (API mm_iommu_get/put, VST register/unregister):
  * an orphan keeps one stuck reference. Registering it again shares it (no
  * new charge); unregistering it again, even unmapped, only drops that new
  * reference: the region is never freed for the life of the mm. */
@@ -432,7 +432,7 @@ static void trap12_orphan_is_permanent(void)
 	spapr_model_destroy(m);
 }
 
-/* Trap 12 across containers: regions are per mm, so container B may map a
+/* Trap §10.12 across containers: regions are per mm, so container B may map a
  * region only A registered. A's UNREGISTER (or A's release) then orphans
  * it, and B's later release does not free it (it is not on B's list). */
 static void trap12_cross_container_orphan(void)

@@ -217,7 +217,7 @@ static void s4_last_detach_returns_all(void)
 }
 
 /* Closing the container fd while groups reference it releases nothing;
- * the release happens when the last group leaves (§4, trap 17). */
+ * the release happens when the last group leaves (§4, trap §10.17). */
 static void s4_close_container_keeps_state(void)
 {
 	struct spapr_model *m = pnv(true);

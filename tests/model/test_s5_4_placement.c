@@ -85,7 +85,7 @@ static void s5_4_pending_default_materialised(void)
 			T_ERR(mt_create_win(m, c, 16, MT_GIB, 1, &s), 0);
 		check_default_window(m, c);
 		if (how == 2) {
-			/* §10 trap 1: the new window went to slot 1 */
+			/* trap §10.1: the new window went to slot 1 */
 			T_EQU(s, MT_BIT59);
 			T_EQU(mt_locked(m) - locked,
 			      128 + (mt_pnv_charge(16, MT_GIB, 1, 16) >> 16));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_tce_table.c - white-box tests of the model's TCE tables (private
- * lib/dma/model/tce_table.h): geometry (spec §5.2), locked_vm sizes (the
+ * lib/dma/model/tce_table.h): geometry (§5.2), locked_vm sizes (the
  * §5.3 worked table), on-demand level allocation, big-endian entries and
  * indirect entries, and the host-physical-address assignment of VMAs.
  */
@@ -26,7 +26,7 @@ static uint64_t charge(unsigned int shift, uint64_t window, unsigned int levels)
 	return 2 * tce_pnv_table_bytes(shift, window, levels, 16, &ub);
 }
 
-/* Spec §5.3 worked numbers. */
+/* §5.3 worked numbers. */
 static void worked_table(void)
 {
 	T_EQU(charge(12, 2 * GiB, 1), 8 * MiB);

@@ -146,7 +146,8 @@ static int spapr_probe(void)
 		return 0;		/* probed before (rte_bus_probe again) */
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
 		spapr_fail(-ENOTSUP, "secondary processes are not supported: the sPAPR containers "
-			   "belong to the primary's mm (spec §10.16); run DMA from the primary");
+			   "belong to the primary's mm (doc/kernel-model.md §10.16); "
+			   "run DMA from the primary");
 		SPAPR_LOG(ERR, "%s\n", spapr.error);
 		return spapr.status;
 	}

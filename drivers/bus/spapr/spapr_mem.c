@@ -114,7 +114,7 @@ uint64_t spapr_page_pa(const void *va, uint64_t memseg_iova, bool external)
 /*
  * --no-huge on a 64K-page kernel: DPDK 22.11 cuts its anonymous memory into
  * 4K memsegs, but the kernel pins, registers and maps whole system pages
- * (REGISTER needs PAGE_SIZE-aligned vaddr/size: spec §3.5, trap §10.6). Such
+ * (REGISTER needs PAGE_SIZE-aligned vaddr/size: §3.5, trap §10.6). Such
  * memory is static (--no-huge implies legacy memory), so contiguous memsegs
  * become one region of system pages. Returns true if @ms was merged.
  */

@@ -231,7 +231,7 @@ static int ensure_model_groups(unsigned int want)
  * Indirect windows are sized to the memory; keep IOVA room for growth after
  * init: 3x the memory, else 1x, else none. Only a refusal by the planner
  * (step "plan", before any window, REGISTER or MAP) is retried: a failed
- * CREATE can poison a pseries PE (spec §6), so it is never retried here.
+ * CREATE can poison a pseries PE (§6), so it is never retried here.
  * The first try made SET_IOMMU, which the kernel neither undoes nor accepts
  * twice (vfio_ioctl_set_iommu: -EINVAL once a driver is set), so the retries
  * say it is done: the planner's reason is what the user reads.

@@ -39,7 +39,7 @@ extern "C" {
 
 struct spapr_backend;
 
-/** The kind of host a backend talks to (spec §9). */
+/** The kind of host a backend talks to (§9). */
 enum spapr_backend_platform {
 	SPAPR_BACKEND_PLATFORM_UNKNOWN = 0,	/**< not a POWER sPAPR host, or cannot tell */
 	SPAPR_BACKEND_PLATFORM_POWERNV,		/**< bare metal (OPAL): tables in host memory */

@@ -2,7 +2,7 @@
 /*
  * model.c - the host model's core: host lifetime, counters and diagnostics,
  * handles and the op prologue/epilogue, the backend op table and the public
- * host API. The rest of the model (spec §3, §4, §6, §7) lives in:
+ * host API. The rest of the model (§3, §4, §6, §7) lives in:
  *   model_mm.c          processes: mm, VMAs, locked_vm, spapr_model_mm_*
  *   model_regions.c     preregistered regions (§3.5)
  *   model_windows.c     TCE exchange, invalidation, clear, MAP (§3.8)
@@ -39,7 +39,7 @@
  *     pnv_pci_ioda2_table_alloc_pages, 32-bit entries_shift; see pnv_create
  *     and tce_table.h).
  *
- * Counter definitions (spec §7; host, per mm of the caller and per container
+ * Counter definitions (§7; host, per mm of the caller and per container
  * of the handle the op was issued on):
  *   ops[op]        every backend op and every internal fault point reached
  *                  (level_alloc, pin, hcall)
@@ -229,7 +229,7 @@ int model_cont_lookup(struct spapr_model *m, int h, struct model_container **c)
 }
 
 /* CONT vfio_fops_unl_ioctl default path (-EINVAL without a driver), then
- * VST's check before its switch: another mm gets -EPERM (spec §2). */
+ * VST's check before its switch: another mm gets -EPERM (§2). */
 int model_cont_driver(struct spapr_model *m, int h, struct model_container **c)
 {
 	int rc = model_cont_lookup(m, h, c);
@@ -380,7 +380,7 @@ static int be_eeh_pe_op(struct spapr_backend *be, int h, struct vfio_eeh_pe_op *
 }
 
 /*
- * The platform facts of the modelled host, from its profile (spec §9): the
+ * The platform facts of the modelled host, from its profile (§9): the
  * values a real machine of that kind has, which the kernel does not report
  * (a real vfio backend knows only the kind and the page size). The limits
  * of one kind are left 0 on the other, where the kernel has no such rule.

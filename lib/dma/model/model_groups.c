@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * model_groups.c - groups and containers: VST attach/detach/release, CONT, GRP
- * (spec §3.2, §4), and the file and group ops.
+ * (§3.2, §4), and the file and group ops.
  *
  * Kernel sources the behaviour was learned from (never copied), abbreviated
  * as in model.c: VST vfio_iommu_spapr_tce.c, CONT container.c, GRP group.c,
@@ -19,11 +19,11 @@
 #include "model_priv.h"
 
 /* ------------------------------------------------------------------------ */
-/* Groups and containers: VST attach/detach/release, CONT, GRP (spec §3.2,  */
+/* Groups and containers: VST attach/detach/release, CONT, GRP (§3.2,  */
 /* §4).                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Platform take_ownership when a group is claimed for VFIO (spec §3.2):
+/* Platform take_ownership when a group is claimed for VFIO (§3.2):
  * PowerNV disables bypass and removes the kernel's window (IODA
  * pnv_ioda2_take_ownership); pseries removes every window of the PE (PSER
  * spapr_tce_take_ownership). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * model_ioctl.c - the container ioctls (spec §3) with the kernel's check order.
+ * model_ioctl.c - the container ioctls (§3) with the kernel's check order.
  *
  * Kernel sources the behaviour was learned from (never copied), abbreviated
  * as in model.c: VST vfio_iommu_spapr_tce.c, CONT container.c, GRP group.c,
@@ -18,7 +18,7 @@
 #include "model_priv.h"
 
 /* ------------------------------------------------------------------------ */
-/* Container ioctls (spec §3).                                              */
+/* Container ioctls (§3).                                              */
 /* ------------------------------------------------------------------------ */
 
 int model_do_check_extension(struct spapr_model *m, int h, uint32_t ext)
@@ -190,7 +190,7 @@ int model_do_register(struct spapr_model *m, int h,
 
 /* VST tce_iommu_unregister_pages. Current kernels take an extra reference
  * and ignore the final put's -EBUSY: unregistering a still-mapped region
- * returns 0 and orphans it (spec §3.5). Before ~4.20 the put's -EBUSY was
+ * returns 0 and orphans it (§3.5). Before ~4.20 the put's -EBUSY was
  * returned (quirk_unregister_orphans = false). */
 static int unregister_pages(struct spapr_model *m, struct model_container *c,
 			    uint64_t vaddr, uint64_t size)
@@ -301,7 +301,7 @@ static uint64_t map_perm(uint32_t flags)
 	       ((flags & VFIO_DMA_MAP_FLAG_WRITE) ? TCE_WRITE : 0);
 }
 
-/* VST VFIO_IOMMU_MAP_DMA (spec §3.8). */
+/* VST VFIO_IOMMU_MAP_DMA (§3.8). */
 int model_do_map(struct spapr_model *m, int h, struct vfio_iommu_type1_dma_map *p)
 {
 	struct model_container *c;
@@ -335,7 +335,7 @@ int model_do_map(struct spapr_model *m, int h, struct vfio_iommu_type1_dma_map *
 			 p->size >> mt->t->page_shift, map_perm(p->flags));
 }
 
-/* VST VFIO_IOMMU_UNMAP_DMA (spec §3.9): always 0 after the checks. */
+/* VST VFIO_IOMMU_UNMAP_DMA (§3.9): always 0 after the checks. */
 int model_do_unmap(struct spapr_model *m, int h,
 		    struct vfio_iommu_type1_dma_unmap *p)
 {

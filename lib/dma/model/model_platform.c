@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * model_platform.c - platform backends (spec §6): the table_group ops a group
+ * model_platform.c - platform backends (§6): the table_group ops a group
  * has (PowerNV, pseries, borrowed tables), window create/set/unset/remove.
  *
  * Kernel sources the behaviour was learned from (never copied), abbreviated
@@ -20,7 +20,7 @@
 #include "spapr_util.h"
 
 /* ------------------------------------------------------------------------ */
-/* Platform backends (spec §6): which table_group ops a group has.          */
+/* Platform backends (§6): which table_group ops a group has.          */
 /* ------------------------------------------------------------------------ */
 
 enum ops_kind model_ops_kind(const struct spapr_model *m, const struct model_group *g)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * model_priv.h - private: the state of the host model (spec §2) shared by
+ * model_priv.h - private: the state of the host model (§2) shared by
  * the model's files (model.c and model_*.c: containers, groups, ioctls, mm,
  * regions, accounting) and device.c (device-side DMA, EEH).
  */
@@ -193,7 +193,7 @@ static inline uint64_t model_sys_page(const struct spapr_model *m)
 	return UINT64_C(1) << model_sys_shift(m);
 }
 
-/* Which table_group ops a group has (spec §6; model_platform.c). */
+/* Which table_group ops a group has (§6; model_platform.c). */
 enum ops_kind {
 	OPS_IODA2,	/* pnv_pci_ioda2_ops */
 	OPS_PSERIES,	/* spapr_tce_table_group_ops (f431a8cde7f1) */

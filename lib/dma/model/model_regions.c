@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * model_regions.c - preregistered regions (spec §3.5; API mm_iommu_*): lookup,
+ * model_regions.c - preregistered regions (§3.5; API mm_iommu_*): lookup,
  * pinning, reference counts.
  *
  * Kernel sources the behaviour was learned from (never copied), abbreviated
@@ -24,7 +24,7 @@ static unsigned int ctz64(uint64_t v)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Preregistered regions (spec §3.5; API mm_iommu_*).                       */
+/* Preregistered regions (§3.5; API mm_iommu_*).                       */
 /* ------------------------------------------------------------------------ */
 
 uint64_t model_region_bytes(const struct spapr_model *m, const struct model_region *r)
@@ -168,7 +168,7 @@ static long region_pin(struct spapr_model *m, struct model_mm *mm,
 	return 0;
 }
 
-/* Region pageshift (API mm_iommu_do_alloc, spec §3.5): natural alignment,
+/* Region pageshift (API mm_iommu_do_alloc, §3.5): natural alignment,
  * lowered to PAGE_SHIFT unless the pages are hugetlbfs. The candidate is
  * not reset per page (upstream quirk), so one step per segment is exact. */
 static unsigned int region_pageshift(struct spapr_model *m, struct model_region *r)
@@ -229,7 +229,7 @@ long model_region_new(struct spapr_model *m, struct model_mm *mm, uint64_t ua,
 
 	if (rc)
 		return rc;
-	/* vzalloc(0) fails too: size 0 is -ENOMEM (code reading; spec §3.5
+	/* vzalloc(0) fails too: size 0 is -ENOMEM (code reading; §3.5
 	 * step 3 "unverified"). */
 	r = hpas_alloc_fails(m, entries) ? NULL : calloc(1, sizeof(*r));
 	if (!r) {

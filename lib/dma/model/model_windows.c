@@ -2,7 +2,7 @@
 /*
  * model_windows.c - windows: the TCE exchange, invalidation and clear
  * (VST, IODATCE, PSER), and MAP (VST tce_iommu_build_v2 / tce_iommu_build,
- * spec §3.8 step 9-11).
+ * §3.8 step 9-11).
  *
  * Kernel sources the behaviour was learned from (never copied), abbreviated
  * as in model.c: VST vfio_iommu_spapr_tce.c, CONT container.c, GRP group.c,
@@ -34,7 +34,7 @@ static bool table_hcalls(const struct spapr_model *m)
 }
 
 /* tce_alloc_hook: every TCE-table level allocation is a level_alloc fault
- * point; a chunk above the largest page allocation fails (spec §5.2). */
+ * point; a chunk above the largest page allocation fails (§5.2). */
 int model_level_hook(void *ctx, bool hw, uint64_t bytes)
 {
 	struct spapr_model *m = ctx;
@@ -111,7 +111,7 @@ static int hcall_pair(struct spapr_model *m, struct xcount *xc)
 
 /*
  * iommu_tce_xchg_no_kill(): PowerNV pnv_tce_xchg (a clear does not allocate
- * missing levels; WRITE is stored as READ|WRITE, spec §5.1) or pseries
+ * missing levels; WRITE is stored as READ|WRITE, §5.1) or pseries
  * tce_exchange_pseries (H_GET_TCE + H_PUT_TCE, direction unchanged).
  */
 static int tce_xchg_counted(struct spapr_model *m, struct model_table *mt,
@@ -281,7 +281,7 @@ void model_tce_clear_all(struct spapr_model *m, struct model_container *c,
 }
 
 /* ------------------------------------------------------------------------ */
-/* MAP: tce_iommu_build_v2 / tce_iommu_build (VST, spec §3.8 step 9-11).    */
+/* MAP: tce_iommu_build_v2 / tce_iommu_build (VST, §3.8 step 9-11).    */
 /* ------------------------------------------------------------------------ */
 
 /* tce_page_is_contained(): devmem walk, then the compound page holding
@@ -418,7 +418,7 @@ int model_find_table(struct model_container *c, uint64_t iova,
 	return -1;
 }
 
-/* MAP/UNMAP past the window end: kernel UB (spec §3.8 step 8). */
+/* MAP/UNMAP past the window end: kernel UB (§3.8 step 8). */
 bool model_runs_past_end(struct spapr_model *m, struct model_table *mt,
 			  uint64_t iova, uint64_t size, const char *what)
 {

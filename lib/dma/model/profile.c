@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * profile.c - the model's platform profiles (spec §9): the built-in ones,
+ * profile.c - the model's platform profiles (§9): the built-in ones,
  * and profile files of "key = value" lines (config/profiles/README.md).
  *
- * Values come from spec §5.4-§5.6, §6 and §9, corrected by what a real
+ * Values come from §5.4-§5.6, §6 and §9, corrected by what a real
  * 6.12 kernel reported under QEMU (GET_INFO: doc/kernel-model.md §12.9),
  * which wins where the two disagree. Each built-in's description
  * says which of its values were observed and which are unverified.
@@ -37,7 +37,7 @@
 #define PGS_256M UINT64_C(0x10000000)
 #define PGS_1G UINT64_C(0x40000000)
 
-/* PowerNV: "TVE #1 is selected by PCI address bit 59" (spec §5.5); pseries
+/* PowerNV: "TVE #1 is selected by PCI address bit 59" (§5.5); pseries
  * DDWs started there in every observed run (§12.3). */
 #define BIT59 (UINT64_C(1) << 59)
 
@@ -54,8 +54,8 @@ static void common_defaults(struct spapr_model_profile *p)
 	p->kernel = SPAPR_MODEL_KERNEL_CURRENT;
 	p->system_page_shift = 16;
 	p->ddw_applicable = true;
-	p->max_level_chunk = 16 * MiB;	/* spec §5.2 */
-	p->bus_addr_bits = 55;		/* spec §5.2, PowerNV only */
+	p->max_level_chunk = 16 * MiB;	/* §5.2 */
+	p->bus_addr_bits = 55;		/* §5.2, PowerNV only */
 	p->ram_size = 256 * GiB;
 	p->detach_clears_tces = true;
 	p->quirk_leak_failed_create = true;
@@ -74,7 +74,7 @@ static void named(struct spapr_model_profile *p, const char *name,
 	snprintf(p->description, sizeof(p->description), "%s", description);
 }
 
-/* PowerNV IODA2 table group (spec §6): dma32 [0, 2 GiB) because skiboot puts
+/* PowerNV IODA2 table group (§6): dma32 [0, 2 GiB) because skiboot puts
  * M32 at PCI 0x80000000, 2 windows, 5 levels, slot 1 at bit 59. */
 static void powernv_base(struct spapr_model_profile *p, uint64_t pgsizes)
 {
@@ -91,7 +91,7 @@ static void powernv_base(struct spapr_model_profile *p, uint64_t pgsizes)
 static void powernv8(struct spapr_model_profile *p)
 {
 	powernv_base(p, PGS_4K | PGS_64K | PGS_16M | PGS_256M);
-	p->invalidate = SPAPR_MODEL_INVAL_PER_PAGE;	/* PHB3, spec §7 */
+	p->invalidate = SPAPR_MODEL_INVAL_PER_PAGE;	/* PHB3, §7 */
 	named(p, "powernv8",
 	      "POWER8 PowerNV host (PHB3): GET_INFO observed on QEMU powernv8 "
 	      "with Linux 6.12; per-page MMIO invalidation from the spec, "
@@ -123,7 +123,7 @@ static void powernv9_4k(struct spapr_model_profile *p)
 	      "on QEMU powernv9 with Linux 6.12 (4K build); rest as powernv9.");
 }
 
-/* pseries table group with DDW ops (spec §6, kernel >= f431a8cde7f1):
+/* pseries table group with DDW ops (§6, kernel >= f431a8cde7f1):
  * TCEs are written by hypercalls, which also invalidate. */
 static void pseries_base(struct spapr_model_profile *p)
 {
@@ -163,9 +163,9 @@ static void pseries_powervm(struct spapr_model_profile *p)
 	/* Enough for a 1 TiB window of 64K TCEs; a guess, see description. */
 	p->largest_available_block = TiB / (64 * KiB);
 	named(p, "pseries-powervm",
-	      "PowerVM LPAR, dedicated adapter: all values unverified (spec §9: "
-	      "2 GiB dma32, 4K/64K/2M, DDW at 1<<59, TCE block sized for 1 TiB "
-	      "of 64K pages).");
+	      "PowerVM LPAR, dedicated adapter: all values unverified "
+	      "(doc/kernel-model.md §9: 2 GiB dma32, 4K/64K/2M, DDW at 1<<59, "
+	      "TCE block for 1 TiB of 64K pages).");
 }
 
 static void pseries_powervm_sriov_vf(struct spapr_model_profile *p)
@@ -173,9 +173,9 @@ static void pseries_powervm_sriov_vf(struct spapr_model_profile *p)
 	pseries_base(p);
 	p->dma32_start = 0;
 	p->dma32_size = 256 * MiB;
-	/* "phyp ... does not allow IOMMU pages bigger than 64K" (spec §9). */
+	/* "phyp ... does not allow IOMMU pages bigger than 64K" (§9). */
 	p->pgsizes = PGS_4K | PGS_64K;
-	/* Single-window PE: a DDW replaces the default window (spec §6). */
+	/* Single-window PE: a DDW replaces the default window (§6). */
 	p->max_dynamic_windows = 1;
 	p->largest_available_block = 32768;	/* 2 GiB of 64K TCEs */
 	named(p, "pseries-powervm-sriov-vf",
@@ -186,7 +186,7 @@ static void pseries_powervm_sriov_vf(struct spapr_model_profile *p)
 static void pseries_v1_only(struct spapr_model_profile *p)
 {
 	pseries_base(p);
-	/* v6.4-v6.10 "borrowing" ops: 4K only, no DDW, v2 -EINVAL (spec §6). */
+	/* v6.4-v6.10 "borrowing" ops: 4K only, no DDW, v2 -EINVAL (§6). */
 	p->kernel = SPAPR_MODEL_KERNEL_6_4;
 	p->dma32_start = 0;
 	p->dma32_size = 0x40000000u;
@@ -197,14 +197,14 @@ static void pseries_v1_only(struct spapr_model_profile *p)
 	p->windows_available = 0;
 	named(p, "pseries-v1-only",
 	      "KVM pseries guest with a 6.4-6.10 kernel (borrowing ops): v1 "
-	      "only, v2 -EINVAL; from spec §3.2/§6 code reading, not observed.");
+	      "only, v2 -EINVAL; from doc/kernel-model.md §3.2/§6 code reading, not observed.");
 }
 
 static void pseries_noddw(struct spapr_model_profile *p)
 {
 	pseries_base(p);
 	/* No ibm,ddw-applicable: max windows reads back as -1, levels stay 0,
-	 * pgsizes = 4K; a DDW CREATE fails and poisons (spec §6). */
+	 * pgsizes = 4K; a DDW CREATE fails and poisons (§6). */
 	p->dma32_start = 0;
 	p->dma32_size = 0x40000000u;
 	p->ddw_applicable = false;
@@ -215,7 +215,7 @@ static void pseries_noddw(struct spapr_model_profile *p)
 	p->windows_available = 0;
 	named(p, "pseries-noddw",
 	      "pseries guest without ibm,ddw-applicable: 0xFFFFFFFF windows "
-	      "quirk, levels 0, 4K only; from spec §6 code reading, not observed.");
+	      "quirk, levels 0, 4K only; from doc/kernel-model.md §6 code reading, not observed.");
 }
 
 static const struct builtin {

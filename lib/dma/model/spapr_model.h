@@ -49,7 +49,7 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------ */
-/* Profiles (spec §9): what platform, firmware and kernel the model plays.  */
+/* Profiles (§9): what platform, firmware and kernel the model plays.  */
 /* ------------------------------------------------------------------------ */
 
 enum spapr_model_platform {
@@ -58,14 +58,14 @@ enum spapr_model_platform {
 	SPAPR_MODEL_IODA1 = 2,		/**< POWER7 P7IOC: v1 only, legacy */
 };
 
-/** Kernel attach rules for SET_IOMMU (spec §3.2 "Version differences"). */
+/** Kernel attach rules for SET_IOMMU (§3.2 "Version differences"). */
 enum spapr_model_kernel {
 	SPAPR_MODEL_KERNEL_CURRENT = 0,	/**< >= f431a8cde7f1 (6.11+): pseries has DDW ops */
 	SPAPR_MODEL_KERNEL_6_4 = 1,	/**< v6.4 - v6.10: borrowing ops, pseries v1 only */
 	SPAPR_MODEL_KERNEL_6_3 = 2,	/**< <= v6.3: IODA2 needs v2, pseries/IODA1 need v1 */
 };
 
-/** How a TCE update reaches the hardware (spec §7). */
+/** How a TCE update reaches the hardware (§7). */
 enum spapr_model_invalidate {
 	SPAPR_MODEL_INVAL_PER_RANGE = 0, /**< PHB4: one opal_pci_tce_kill per call */
 	SPAPR_MODEL_INVAL_PER_PAGE = 1,	 /**< PHB3: one MMIO write per IOMMU page */
@@ -89,14 +89,14 @@ struct spapr_model_profile {
 	/* Kernel build. */
 	unsigned int system_page_shift;	/**< PAGE_SHIFT: 16 (64 KiB, default) or 12 */
 
-	/* Table group of every PE (GET_INFO, spec §3.3, §5.4, §6). */
+	/* Table group of every PE (GET_INFO, §3.3, §5.4, §6). */
 	uint32_t dma32_start;		/**< tce32_start */
 	uint32_t dma32_size;		/**< tce32_size */
 	uint64_t pgsizes;		/**< supported IOMMU page sizes, bit n = 2^n */
 	uint32_t max_dynamic_windows;	/**< 0xFFFFFFFF = pseries query-failed quirk */
 	uint32_t max_levels;		/**< 5 PowerNV, 1 pseries, 0 quirk */
 
-	/* Window placement (spec §5.5; observed values win). */
+	/* Window placement (§5.5; observed values win). */
 	uint64_t slot1_start;		/**< PowerNV: 1<<59 (TVE#1 select bit) */
 	uint64_t ddw_start;		/**< pseries: where the hypervisor puts a DDW */
 
@@ -105,22 +105,22 @@ struct spapr_model_profile {
 	uint64_t largest_available_block; /**< TCEs the hypervisor can give one DDW */
 	uint32_t windows_available;	/**< DDWs that may exist at once */
 
-	/* Table geometry limits (spec §5.2). */
+	/* Table geometry limits (§5.2). */
 	uint64_t max_level_chunk;	/**< bytes per level allocation: 16 MiB */
 	unsigned int bus_addr_bits;	/**< PowerNV 55-bit rule; 0 = no such rule */
 	uint64_t ram_size;		/**< host RAM the kernel manages (totalram): REGISTER's per-page array must fit (vzalloc); pre-4.17 window <= RAM rule */
 
-	/* Kernel-version knobs (spec §11). */
+	/* Kernel-version knobs (§11). */
 	bool window_le_ram;		/**< pre-4.17: windows larger than RAM rejected */
 	bool pre_4_19_tables;		/**< charge x1, no on-demand levels */
 	bool detach_clears_tces;	/**< ML-CLEAR (2024): detach/REMOVE clear TCEs first */
 
-	/* "Code reading" quirks, on by default (spec §11). */
+	/* "Code reading" quirks, on by default (§11). */
 	bool quirk_leak_failed_create;	/**< failed CREATE keeps its locked_vm charge */
 	bool quirk_unregister_orphans;	/**< UNREGISTER while mapped returns 0, orphans */
 	bool quirk_pseries_poison;	/**< failed hypervisor create poisons the PE */
 
-	/* Costs (spec §7). */
+	/* Costs (§7). */
 	enum spapr_model_invalidate invalidate;
 	bool tce_via_hcall;		/**< 2 hcalls (H_GET_TCE + H_PUT_TCE) per entry */
 
@@ -284,7 +284,7 @@ int spapr_model_mm_unmap(struct spapr_model *m, int mm, uint64_t va, uint64_t le
 /** The host physical address the model gave @va in @mm (-EFAULT: hole). */
 int spapr_model_mm_va_to_pa(struct spapr_model *m, int mm, uint64_t va, uint64_t *pa);
 
-/** One preregistered region (spec §2 "Preregistered region"). */
+/** One preregistered region (§2 "Preregistered region"). */
 struct spapr_model_region_info {
 	uint64_t ua;		/**< user address */
 	uint64_t size;		/**< bytes (entries << PAGE_SHIFT) */
@@ -357,7 +357,7 @@ int spapr_model_check_invariants(struct spapr_model *m, char *err, size_t errlen
 
 /**
  * Kernel undefined behaviour the model refused (e.g. MAP/UNMAP running past
- * the window end, spec §3.8.8: returned -EINVAL instead). Returns the count,
+ * the window end, §3.8.8: returned -EINVAL instead). Returns the count,
  * and the last diagnostic in @msg if not NULL.
  */
 unsigned int spapr_model_diagnostics(struct spapr_model *m, char *msg, size_t len);
@@ -429,7 +429,7 @@ struct spapr_model_pe_stats {
 int spapr_model_pe_stats(struct spapr_model *m, int group, struct spapr_model_pe_stats *st);
 
 /* ------------------------------------------------------------------------ */
-/* Cost counters (spec §7).                                                 */
+/* Cost counters (§7).                                                 */
 /* ------------------------------------------------------------------------ */
 
 /** Operations, for counters and fault injection. */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tce_table.c - TCE tables of the host model: geometry (spec §5.2), locked_vm
- * size (spec §5.3), level allocation (on demand since ~v4.19), entries.
+ * tce_table.c - TCE tables of the host model: geometry (§5.2), locked_vm
+ * size (§5.3), level allocation (on demand since ~v4.19), entries.
  *
- * Entries are stored big-endian (spec §5.1). Learned from IODATCE
+ * Entries are stored big-endian (§5.1). Learned from IODATCE
  * pnv_tce()/pnv_pci_ioda2_table_alloc_pages() and IODA
  * pnv_pci_ioda2_get_table_size(); written from scratch. The PowerNV sizes
  * keep the kernel's 32-bit wrap-around for windows smaller than an IOMMU

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tce_table.h - private: TCE tables of the host model (spec §5).
+ * tce_table.h - private: TCE tables of the host model (§5).
  *
  * A table is what the kernel calls struct iommu_table: a real table of
- * big-endian u64 TCEs (RPN | write(2) | read(1), spec §5.1), single- or
- * multi-level with the per-level chunk geometry of spec §5.2, plus the
+ * big-endian u64 TCEs (RPN | write(2) | read(1), §5.1), single- or
+ * multi-level with the per-level chunk geometry of §5.2, plus the
  * parallel "userspace view" of the same shape holding user addresses
  * (AIO it_userspace). Lower levels may be allocated on demand (PowerNV since
  * ~v4.19, IODATCE pnv_tce()).
@@ -66,7 +66,7 @@ uint64_t tce_pnv_table_bytes(unsigned int page_shift, uint64_t window_size,
 			     unsigned int levels, unsigned int sys_shift,
 			     bool *ub);
 
-/* Per-level chunk shift (bytes, log2) of a PowerNV table, spec §5.2:
+/* Per-level chunk shift (bytes, log2) of a PowerNV table, §5.2:
  * max(ceil(entries_shift / levels) + 3, PAGE_SHIFT), in the kernel's 32-bit
  * arithmetic (huge when entries_shift wrapped: the caller's 55-bit bus
  * address check then refuses the window). */

@@ -50,10 +50,10 @@ struct sc_ctx {
 	bool pseries;		/* platform: the random generator avoids
 				 * poisoning the PE (sc_random.c) */
 	/* Run @fn as another process holding the same fds (a forked child:
-	 * spec §2 mm binding). Guest: fork(); model: a second mm with the same
+	 * §2 mm binding). Guest: fork(); model: a second mm with the same
 	 * memory mapped. Steps @fn records continue the case's numbering.
 	 * @memlock: SC_UNLIMITED (root: CAP_IPC_LOCK, as the parent) or an
-	 * RLIMIT_MEMLOCK in bytes without CAP_IPC_LOCK (spec §3.5, §5.3). */
+	 * RLIMIT_MEMLOCK in bytes without CAP_IPC_LOCK (§3.5, §5.3). */
 	int (*other_mm)(struct sc_ctx *x, void (*fn)(struct sc_ctx *x), uint64_t memlock);
 
 	/* Per case. */
@@ -68,7 +68,7 @@ struct sc_ctx {
 typedef void (*sc_case_fn)(struct sc_ctx *x);
 
 /* When a case runs. A pseries PE is poisoned until reboot by a refused DDW
- * (spec §6), so cases that may do that come after everything else, and
+ * (§6), so cases that may do that come after everything else, and
  * cases needing a fresh PE for another poisoning order run in a second
  * boot of the machine. */
 enum sc_when {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sc_cases.c - the deterministic differential cases (spec §3-§6).
+ * sc_cases.c - the deterministic differential cases (§3-§6).
  *
  * Every case starts from a fresh container and a freshly opened group and
  * closes both at the end, so the kernel releases everything in between
- * (spec §4: release when the last group leaves). What survives a case is
+ * (§4: release when the last group leaves). What survives a case is
  * per-mm state only: orphaned registrations (§3.5) and, on pseries, a
  * bridge poisoned by a failed DDW create (§6). Cases that may poison the
  * pseries PE come last, in the order listed at the bottom.
@@ -360,7 +360,7 @@ static void case_unmap_rules(struct sc_ctx *x)
 	}
 }
 
-/* §3.5/§3.8, trap 8: a region of small pages caps the IOMMU page size. */
+/* §3.5/§3.8, trap §10.8: a region of small pages caps the IOMMU page size. */
 static void case_map_pgshift_cap(struct sc_ctx *x)
 {
 	WITH_OPEN(VFIO_SPAPR_TCE_v2_IOMMU) {
@@ -377,7 +377,7 @@ static void case_map_pgshift_cap(struct sc_ctx *x)
 	}
 }
 
-/* §3.7, trap 2: the first MAP materialises the pending dma32 window. */
+/* §3.7, trap §10.2: the first MAP materialises the pending dma32 window. */
 static void case_map_implicit_default(struct sc_ctx *x)
 {
 	WITH_OPEN(VFIO_SPAPR_TCE_v2_IOMMU) {
@@ -473,7 +473,7 @@ static void child_registers(struct sc_ctx *x)
 	sc_op_get_info(x, x->c, SC_ARGSZ_INFO);
 }
 
-/* §2 mm binding, trap 16: the parent registered, so the child is refused. */
+/* §2 mm binding, trap §10.16: the parent registered, so the child is refused. */
 static void case_mm_child_refused(struct sc_ctx *x)
 {
 	WITH_OPEN(VFIO_SPAPR_TCE_v2_IOMMU) {

@@ -11,7 +11,7 @@
  *
  * Two rules keep the real kernel safe and the PE usable:
  *  - MAP/UNMAP never run past the end of any window that may exist at the
- *    iova (spec §3.8 step 8: the kernel checks only the first page; the rest
+ *    iova (§3.8 step 8: the kernel checks only the first page; the rest
  *    is undefined behaviour), so sizes are clamped to every window that
  *    might contain the iova;
  *  - on pseries a CREATE is issued only when no window can exist (pending
@@ -26,7 +26,7 @@
 #include "sc.h"
 
 /* Each random case has its own 1 MiB of the arena (case n: slice n % 128),
- * so that what one case leaves in the mm (an orphaned region, spec §3.5)
+ * so that what one case leaves in the mm (an orphaned region, §3.5)
  * cannot change the next case's results: a divergence stays in its case. */
 #define RND_AREA	(SC_ARENA_VA + 32 * SC_MiB)
 #define RND_SLICES	128u
