@@ -12,6 +12,7 @@
  * plugin refusing (rte_spapr_status() < 0) and nothing left in the model.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_log.h>
 
 #include "plugin_env.h"
 #include "rte_bus_spapr.h"
@@ -243,6 +245,46 @@ static void case_nohuge_indirect(void)
 		       "PA mode needs hugepages");
 }
 
+/* A refused pseries window: the remedy is spelt as a plugin option. */
+static void case_create_refused_remedy(void)
+{
+	setenv("SPAPR_MODEL_FAULTS", "tce_create:1:ENODEV:8", 1);
+	expect_refused("bus=spapr,backend=model,profile=pseries-kvm,policy=direct",
+		       "use policy=indirect");
+	T_CHECK(strstr(rte_spapr_error(), "--policy") == NULL);
+	unsetenv("SPAPR_MODEL_FAULTS");
+}
+
+/* Does the log written to @f hold @needle? */
+static bool log_has(FILE *f, const char *needle)
+{
+	char line[1024];
+	bool found = false;
+
+	fflush(f);
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, needle) != NULL;
+	fseek(f, 0, SEEK_END);
+	return found;
+}
+
+/* --no-huge memory is static too: the note names the option that was given. */
+static void case_nohuge_static(void)
+{
+	FILE *log = tmpfile();
+
+	T_CHECK(log != NULL && rte_openlog_stream(log) == 0);
+	no_huge = 1;
+	T_CHECK(eal_init("bus=spapr,backend=model,profile=powernv9-4k") >= 0);
+	T_EQ(rte_spapr_status(), 0);
+	T_CHECK(log_has(log, "spapr: no memory events (--no-huge)"));
+	T_CHECK(!log_has(log, "--legacy-mem"));
+	rte_eal_cleanup();
+	rte_openlog_stream(NULL);
+	fclose(log);
+}
+
 /* Secondary processes: a clear refusal (the containers are the primary's). */
 static void case_secondary_proc(void)
 {
@@ -302,6 +344,8 @@ static const struct tcase cases[] = {
 	{ "va_nonzero_start", case_va_nonzero_start, NULL },
 	{ "va_indirect", case_va_indirect, NULL },
 	{ "nohuge_indirect", case_nohuge_indirect, NULL },
+	{ "nohuge_static", case_nohuge_static, NULL },
+	{ "create_refused_remedy", case_create_refused_remedy, NULL },
 	{ "secondary", case_secondary, NULL },
 };
 

@@ -590,7 +590,9 @@ int spapr_mem_events_start(void)
 	int rc = rte_mem_event_callback_register(CB_NAME, mem_event, NULL);
 
 	if (rc < 0 && rte_errno == ENOTSUP) {
-		SPAPR_LOG(WARNING, "no memory events (--legacy-mem): memory is static, nothing to follow\n");
+		/* DPDK turns --no-huge into legacy memory: name what the user gave. */
+		SPAPR_LOG(WARNING, "no memory events (%s): memory is static, nothing to follow\n",
+			  rte_eal_has_hugepages() ? "--legacy-mem" : "--no-huge");
 		return 0;
 	}
 	if (rc < 0) {

@@ -83,10 +83,37 @@ int spapr_leak_format(const struct spapr_dma_error *e, char *buf, size_t len)
 	return (int)RTE_MIN(off, len - 1);
 }
 
+/*
+ * lib/dma's remedies name options as spapr-info spells them; plugin users
+ * write devargs keys. Rewrites in place (the key form is never longer).
+ */
+static void plugin_spelling(char *buf)
+{
+	static const char *const cli[][2] = {
+		{ "--policy indirect", "policy=indirect" },
+		{ "--policy direct", "policy=direct" },
+	};
+
+	for (size_t i = 0; i < RTE_DIM(cli); i++) {
+		char *p;
+
+		while ((p = strstr(buf, cli[i][0])) != NULL) {
+			size_t from = strlen(cli[i][0]), to = strlen(cli[i][1]);
+
+			memcpy(p, cli[i][1], to);
+			memmove(p + to, p + from, strlen(p + from) + 1);
+		}
+	}
+}
+
 int spapr_error_text(const struct spapr_dma_error *e, char *buf, size_t len)
 {
 	char left[SPAPR_ERR_LEN];
-	int n = spapr_dma_error_format(e, buf, len);
+	int n;
+
+	spapr_dma_error_format(e, buf, len);
+	plugin_spelling(buf);
+	n = (int)strlen(buf);
 
 	if (spapr_leak_format(e, left, sizeof(left)) > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "; left behind: %s", left);
