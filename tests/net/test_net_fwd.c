@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_net_fwd - net_spapr_model inside the real DPDK 22.11 EAL with the
+ * test_net_fwd - net_spapr_model inside the real DPDK EAL with the
  * plugin in model mode: frames forwarded between two wired ports, every
  * device access checked by the host model's IOMMU; and a DMA fault.
  *

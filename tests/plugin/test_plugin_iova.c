@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_plugin_iova - the plugin in model mode inside the real DPDK 22.11 EAL.
+ * test_plugin_iova - the plugin in model mode inside the real DPDK EAL.
  *
  * Usage: test_plugin_iova <profile> [policy [--iova-mode=va|pa [groups]]]
  * Every IOVA a PMD can obtain (memseg, memzone, rte_malloc_virt2iova,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rte_bus_spapr.h - public API of librte_bus_spapr.so, the DPDK 22.11 EAL
- * plugin that sets up the POWER sPAPR TCE IOMMU with lib/dma for every device
- * DPDK drives (see doc/plugin.md).
+ * rte_bus_spapr.h - public API of librte_bus_spapr.so, the DPDK EAL
+ * plugin (DPDK 22.11, 24.11 and 25.11) that sets up the POWER sPAPR TCE IOMMU
+ * with lib/dma for every device DPDK drives (see doc/plugin.md).
  *
  * Usage: add "-d librte_bus_spapr.so" (or its full path) to the EAL
  * arguments; options go in "-a bus=spapr,key=value,..." or the environment

@@ -354,7 +354,7 @@ int spapr_mem_publish_iovas(void)
 	}
 	if (p.rc == -EOPNOTSUPP) {
 		spapr_fail(p.rc, "the plan gives page 0x%" PRIx64 " IOVA 0x%" PRIx64
-			   " but the EAL runs IOVA as VA, where DPDK 22.11 hands out the VA itself "
+			   " but the EAL runs IOVA as VA, where DPDK hands out the VA itself "
 			   "for its own memory; %s", p.va, p.want, spapr_mem_va_remedy());
 		return p.rc;
 	}

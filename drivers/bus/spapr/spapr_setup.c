@@ -472,7 +472,7 @@ int spapr_refuse_va_early(const struct spapr_dma_platform *plat)
 			 " or in its 32-bit window", plat->ddw_start_hint);
 	else
 		return 0;
-	spapr_fail(-EOPNOTSUPP, "the EAL runs IOVA as VA, where DPDK 22.11 hands out the VA "
+	spapr_fail(-EOPNOTSUPP, "the EAL runs IOVA as VA, where DPDK hands out the VA "
 		   "itself for its own memory, but %s, so no IOVA can equal the VA; %s",
 		   why, spapr_mem_va_remedy());
 	return spapr.status;
