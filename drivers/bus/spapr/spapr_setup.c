@@ -411,6 +411,7 @@ static int create_containers(unsigned int ngroups)
 int spapr_plan_line(unsigned int i, char *buf, size_t len)
 {
 	struct spapr_dma_plan p;
+	uint64_t locked;
 	uint64_t start, size;
 	unsigned int shift;
 	char groups[64] = "";
@@ -419,6 +420,12 @@ int spapr_plan_line(unsigned int i, char *buf, size_t len)
 	if (i >= spapr.ncont)
 		return -EINVAL;
 	spapr_dma_container_plan(spapr.cont[i].c, &p);
+	/* The kernel charges preregistered memory once per mm (mm_iommu_do_alloc,
+	 * §3.5) and a TCE table per container (§5.3): the memory is counted with
+	 * container 0 only, so the lines add up to the process's locked_vm. */
+	locked = p.locked_bytes;
+	if (i > 0)
+		locked -= RTE_MIN(locked, p.register_bytes);
 	spapr_dma_container_window(spapr.cont[i].c, &start, &size, &shift);
 	for (unsigned int g = 0; g < spapr.cont[i].ngroups && off < sizeof(groups); g++)
 		off += (size_t)snprintf(groups + off, sizeof(groups) - off, "%s%d", g ? "," : "",
@@ -426,14 +433,14 @@ int spapr_plan_line(unsigned int i, char *buf, size_t len)
 	return snprintf(buf, len,
 			"container %u (group %s): %s%s window 0x%" PRIx64 "+0x%" PRIx64
 			" %u KiB TCEs, %u level(s), IOVA %s, %" PRIu64 " MiB mapped in %u MAP(s), "
-			"%u REGISTER(s), TCE table %" PRIu64 " KiB, locked %" PRIu64 " KiB",
+			"%u REGISTER(s), TCE table %" PRIu64 " KiB, locked %" PRIu64 " KiB%s",
 			i, groups, p.mode == SPAPR_DMA_MODE_DIRECT ? "direct" : "indirect",
 			p.default_window ? " (default 32-bit)" : "", start, size,
 			(1u << shift) >> 10, p.levels,
 			p.mode != SPAPR_DMA_MODE_DIRECT ? "allocated" :
 			p.basis == SPAPR_DMA_IOVA_PA ? "= start + PA" : "= start + VA",
 			p.mapped_bytes >> 20, p.maps, p.registrations, p.table_bytes >> 10,
-			p.locked_bytes >> 10);
+			locked >> 10, i ? " (its memory is charged once, with container 0)" : "");
 }
 
 void spapr_log_plans(void)
