@@ -412,6 +412,12 @@ static bool eval_default(const struct plan_in *in, struct spapr_dma_candidate *c
 
 	c->window_size = caps->dma32_size;
 	c->levels = 1;
+	/* An explicit size is the user's: never silently replaced by another. */
+	if (in->pol->window_size && in->pol->window_size != caps->dma32_size) {
+		dma_fmt(c->reason, sizeof(c->reason), "policy forces a %s window; the default window "
+			"is %s", sz(in->pol->window_size, a), sz(caps->dma32_size, b));
+		return false;
+	}
 	if (in->pol->page_shift && in->pol->page_shift != DMA32_PAGE_SHIFT) {
 		dma_fmt(c->reason, sizeof(c->reason), "policy forces %s TCEs; the default window has 4 KiB",
 			sz(1ull << in->pol->page_shift, a));
@@ -536,6 +542,11 @@ static void remedy(const struct plan_in *in, struct spapr_dma_plan *out, int rc)
 		dma_fmt(e->remedy, sizeof(e->remedy),
 			"raise RLIMIT_MEMLOCK to %llu MiB (ulimit -l %llu)",
 			(unsigned long long)(need >> 20), (unsigned long long)(need >> 10));
+	} else if (rc && in->pol->window_size && in->pol->window_size < indirect_need(in)) {
+		dma_fmt(e->remedy, sizeof(e->remedy),
+			"the forced window size %s cannot hold the %s to map: give a larger "
+			"window_size, or none (the planner then sizes the window)",
+			sz(in->pol->window_size, a), sz(indirect_need(in), s));
 	} else if (rc && device_capacity(in) && device_capacity(in) < indirect_need(in)) {
 		dma_fmt(e->remedy, sizeof(e->remedy),
 			"this device can map at most %s (%s): map at most that much memory",

@@ -444,10 +444,12 @@ static void test_policy_forcing(void)
 	regions_fill(r, 1, VA_BASE, 1 * GiB, 30);
 	T_ERR(mk(&caps, r, 1, &pol), 0);
 	T_EQ(plan.page_shift, 16);
+	/* No DDW of 3 GiB exists, and the 2 GiB default window is not the size
+	 * asked for: refused, never silently replaced. */
 	pol = (struct spapr_dma_policy){ .window_size = 3 * GiB };
-	T_ERR(mk(&caps, r, 1, &pol), 0);
-	T_EQ(plan.mode, SPAPR_DMA_MODE_INDIRECT);	/* no DDW of 3 GiB exists... */
-	T_CHECK(plan.default_window);			/* ...the default window fits 1 GiB */
+	T_ERR(mk(&caps, r, 1, &pol), -ENOSPC);
+	T_CHECK(strstr(plan.explain.cand[plan.explain.ncand - 1].reason,
+		       "policy forces a 3 GiB window") != NULL);
 	pol = (struct spapr_dma_policy){ .window_size = 64 * GiB };
 	T_ERR(mk(&caps, r, 1, &pol), 0);
 	T_EQU(plan.window_size, 64 * GiB);

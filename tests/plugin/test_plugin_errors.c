@@ -218,6 +218,14 @@ static void expect_no_kernel_work(const char *devargs, const char *why)
 	T_EQ(rte_eal_cleanup(), 0);
 }
 
+/* An explicit window size that cannot hold the memory is refused, never
+ * replaced by another window (the 32-bit default one). */
+static void case_window_too_small(void)
+{
+	expect_refused("bus=spapr,backend=model,profile=powernv9,policy=indirect,window_size=8M",
+		       "window_size");
+}
+
 /* A DDW at 1<<59 cannot be expressed when DPDK answers VA for its memory. */
 static void case_va_nonzero_start(void)
 {
@@ -345,6 +353,7 @@ static const struct tcase cases[] = {
 	{ "va_indirect", case_va_indirect, NULL },
 	{ "nohuge_indirect", case_nohuge_indirect, NULL },
 	{ "nohuge_static", case_nohuge_static, NULL },
+	{ "window_too_small", case_window_too_small, NULL },
 	{ "create_refused_remedy", case_create_refused_remedy, NULL },
 	{ "secondary", case_secondary, NULL },
 };
