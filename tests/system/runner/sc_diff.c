@@ -25,6 +25,7 @@
  * every difference is listed in the known-differences file, 1 otherwise,
  * 2 on usage or input errors.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -159,15 +160,67 @@ static void parse_record(struct run *r, char *line)
 	}
 }
 
+/*
+ * skiboot, the powernv firmware, prints its own log lines on the console the
+ * records travel on ("[  252.403179410,3] SBE: Timer stuck, ..." when QEMU
+ * runs slowly). Such a line can start in the middle of a record line: the
+ * record's rest then follows on the next console line. Returns where the
+ * firmware text starts in s, or NULL. The stamp is "[secs.nanosecs,level]",
+ * nine digits after the point, which the kernel's own "[ secs.usecs]" never has.
+ */
+static char *firmware_log_start(char *s)
+{
+	for (char *p = strchr(s, '['); p != NULL; p = strchr(p + 1, '[')) {
+		const char *q = p + 1;
+		int frac = 0;
+
+		while (*q == ' ')
+			q++;
+		if (!isdigit((unsigned char)*q))
+			continue;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (*q++ != '.')
+			continue;
+		for (; isdigit((unsigned char)*q); q++)
+			frac++;
+		if (frac == 9 && q[0] == ',' && isdigit((unsigned char)q[1]) && q[2] == ']')
+			return p;
+	}
+	return NULL;
+}
+
 static void load_stream(struct run *r, FILE *f)
 {
-	char *line = NULL;
+	char *line = NULL, *cut = NULL;
 	size_t cap = 0;
 
 	while (getline(&line, &cap, f) >= 0) {
+		char *fw;
+
 		chomp(line);
+		fw = firmware_log_start(line);
+		if (fw != NULL) {
+			/* Keep the record's first part; its rest is on a later line. */
+			*fw = '\0';
+			if (line[0] != '\0' && cut == NULL)
+				cut = strdup(line);
+			continue;
+		}
+		if (cut != NULL) {
+			char *whole = NULL;
+
+			if (asprintf(&whole, "%s%s", cut, line) >= 0) {
+				parse_record(r, whole);
+				free(whole);
+			}
+			free(cut);
+			cut = NULL;
+			continue;
+		}
 		parse_record(r, line);
 	}
+	free(cut);
 	free(line);
 }
 
