@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,8 +31,10 @@
 static const char *huge;
 static char prefix[64];
 static char *extra_arg;	/* one more EAL argument, e.g. --iova-mode=va */
+static char *second_devargs;	/* a second -a */
 static int keep_files;	/* multi-process case: shared files, no unlink */
 static int no_huge;	/* --no-huge: anonymous 4K memory, no physical addresses */
+static int with_pci;	/* scan PCI (a fake sysfs from SYSFS_PCI_DEVICES) */
 
 static int eal_init(const char *devargs)
 {
@@ -43,7 +46,8 @@ static int eal_init(const char *devargs)
 	eal[n++] = "0";
 	eal[n++] = "-m";
 	eal[n++] = keep_files ? "32" : "16";
-	eal[n++] = "--no-pci";
+	if (!with_pci)
+		eal[n++] = "--no-pci";
 	eal[n++] = "--no-telemetry";
 	eal[n++] = "--file-prefix";
 	eal[n++] = prefix;
@@ -61,6 +65,10 @@ static int eal_init(const char *devargs)
 	if (devargs != NULL) {
 		eal[n++] = "-a";
 		eal[n++] = (char *)devargs;
+	}
+	if (second_devargs != NULL) {
+		eal[n++] = "-a";
+		eal[n++] = second_devargs;
 	}
 	eal[n] = NULL;
 	return rte_eal_init(n, eal);
@@ -133,6 +141,14 @@ static void case_unknown_key(void)
 	expect_init_fails("bus=spapr,backend=model,windowsize=4G", "unknown key 'windowsize'");
 }
 
+/* Two -a bus=spapr: the second would silently replace the first. */
+static void case_two_devargs(void)
+{
+	second_devargs = "bus=spapr,policy=direct";
+	expect_init_fails("bus=spapr,backend=model,profile=pseries-kvm",
+			  "given twice: put every option in one -a bus=spapr,key=value,...");
+}
+
 static void case_help(void)
 {
 	expect_init_fails("bus=spapr,help", "help printed");
@@ -152,6 +168,72 @@ static void case_bad_env_only(void)
 	T_CHECK(strstr(rte_spapr_error(), "SPAPR_DPDK_OPTS") != NULL);
 	T_EQ(rte_spapr_containers(), 0);
 	rte_eal_cleanup();
+}
+
+/*
+ * A fake /sys/bus/pci/devices with one device bound to vfio-pci (vendor
+ * 0x1234 matches no PMD, so bus_pci probes nothing): what a real POWER
+ * host with a NIC for DPDK looks like to the plugin and to bus_pci.
+ */
+static int fake_vfio_sysfs(char *dir, size_t len)
+{
+	static const char *const files[][2] = {
+		{ "vendor", "0x1234" }, { "device", "0x0001" }, { "subsystem_vendor", "0x0000" },
+		{ "subsystem_device", "0x0000" }, { "class", "0x020000" }, { "numa_node", "-1" },
+		{ "resource", "0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n"
+			      "0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0" },
+	};
+	char path[512];
+
+	snprintf(dir, len, "/tmp/spapr-fake-sysfs-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/0000:00:01.0", dir);
+	if (mkdir(dir, 0755) || mkdir(path, 0755))
+		return -1;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/0000:00:01.0/%s", dir, files[i][0]);
+		f = fopen(path, "w");
+		if (f == NULL)
+			return -1;
+		fprintf(f, "%s\n", files[i][1]);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/vfio-pci", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/0000:00:01.0/driver", dir);
+	return symlink("../vfio-pci", path);
+}
+
+static void fake_vfio_sysfs_rm(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/*
+ * backend=model from the environment alone must not silently take over a
+ * process with real vfio-pci devices: the plugin refuses and says why.
+ */
+static void case_env_model_vfio_devices(void)
+{
+	char dir[256];
+
+	T_EQ(fake_vfio_sysfs(dir, sizeof(dir)), 0);
+	setenv("SYSFS_PCI_DEVICES", dir, 1);
+	with_pci = 1;
+	T_CHECK(eal_init(NULL) >= 0);
+	T_EQ(rte_spapr_status(), -EPERM);
+	T_CHECK(strstr(rte_spapr_error(), "SPAPR_DPDK_OPTS selects backend=model") != NULL);
+	T_CHECK(strstr(rte_spapr_error(), "0000:00:01.0") != NULL);
+	printf("refused: %s\n", rte_spapr_error());
+	T_CHECK(rte_spapr_model() == NULL);
+	T_EQ(rte_spapr_containers(), 0);
+	rte_eal_cleanup();
+	fake_vfio_sysfs_rm(dir);
 }
 
 /* Explicit devargs win over SPAPR_DPDK_OPTS. */
@@ -343,8 +425,11 @@ static const struct tcase cases[] = {
 	{ "bad_profile", case_bad_profile, NULL },
 	{ "unknown_key", case_unknown_key, NULL },
 	{ "help", case_help, NULL },
+	{ "two_devargs", case_two_devargs, NULL },
 	{ "bad_env", case_bad_env, "page_size=3K" },
 	{ "bad_env_only", case_bad_env_only, "backend=model,page_size=3K" },
+	{ "env_model_vfio_devices", case_env_model_vfio_devices,
+	  "backend=model,profile=pseries-kvm" },
 	{ "env_override", case_env_override, "backend=model,profile=pseries-kvm,policy=indirect" },
 	{ "low_memlock", case_low_memlock, NULL },
 	{ "unaffordable_direct", case_unaffordable_direct, NULL },

@@ -63,6 +63,7 @@ static void read_env_opts(void)
 	spapr_opts_init(&spapr.env_opts);
 	spapr.opts_rc = spapr_opts_parse(&spapr.env_opts, env, SPAPR_OPTS_ENV, err, sizeof(err));
 	spapr.opts = spapr.env_opts;
+	spapr.backend_from_env = spapr.env_opts.backend == SPAPR_OPTS_MODEL;
 	if (spapr.opts_rc == 0)
 		spapr.opts_rc = finalize_opts(&spapr.opts, err, sizeof(err));
 	if (spapr.opts_rc) {
@@ -70,6 +71,8 @@ static void read_env_opts(void)
 		SPAPR_LOG(ERR, "%s\n", err);
 	}
 }
+
+static bool spapr_devargs_seen;
 
 /* "-a bus=spapr,key=value,...": da->bus_str holds "bus=spapr,key=value,...". */
 static int spapr_devargs_parse(struct rte_devargs *da)
@@ -80,8 +83,14 @@ static int spapr_devargs_parse(struct rte_devargs *da)
 	int rc;
 
 	rc = spapr.opts_rc;
-	if (rc == 0)
+	/* A second "-a bus=spapr,..." would silently replace the first. */
+	if (rc == 0 && spapr_devargs_seen) {
+		snprintf(err, sizeof(err), "devargs: -a bus=spapr given twice: put every option in "
+			 "one -a bus=spapr,key=value,...");
+		rc = -EINVAL;
+	} else if (rc == 0) {
 		rc = spapr_opts_parse(&o, text, "devargs", err, sizeof(err));
+	}
 	else
 		snprintf(err, sizeof(err), "%s", spapr.error);
 	if (rc == 0 && o.help) {
@@ -97,6 +106,9 @@ static int spapr_devargs_parse(struct rte_devargs *da)
 		return rc;
 	}
 	snprintf(da->name, sizeof(da->name), "spapr");
+	spapr_devargs_seen = true;
+	spapr.backend_from_env = spapr.env_opts.backend == SPAPR_OPTS_MODEL &&
+				 strstr(text, "backend=") == NULL;
 	spapr.opts = o;
 	spapr.status = -EAGAIN;
 	return 0;
@@ -136,6 +148,37 @@ static enum rte_iova_mode spapr_get_iommu_class(void)
 	return RTE_IOVA_DC;
 }
 
+/*
+ * The environment reaches every DPDK process of a shell: SPAPR_DPDK_OPTS
+ * alone must not swap the real IOMMU set-up of a process with vfio-pci
+ * devices for the simulator. Refused then; asked for in devargs, the model
+ * runs with a loud warning. True when refused (status and error set).
+ */
+static bool model_would_hide_devices(void)
+{
+	char names[256];
+	unsigned int n = spapr_vfio_devices_listed(names, sizeof(names));
+
+	if (n == 0) {
+		if (spapr.backend_from_env)
+			SPAPR_LOG(WARNING, "SPAPR_DPDK_OPTS selects backend=model: this process uses "
+				  "the simulated host IOMMU, not the real one\n");
+		return false;
+	}
+	if (!spapr.backend_from_env) {
+		SPAPR_LOG(WARNING, "backend=model: the %u vfio-pci device(s) of this process (%s) "
+			  "get no DMA set-up from the plugin; DMA runs against the simulated host\n",
+			  n, names);
+		return false;
+	}
+	spapr_fail(-EPERM, "SPAPR_DPDK_OPTS selects backend=model (the simulated host IOMMU) but "
+		   "this process has %u vfio-pci device(s) to probe (%s), whose DMA would then not "
+		   "be set up; unset SPAPR_DPDK_OPTS, or give backend=model in -a bus=spapr,... "
+		   "if the simulator is really wanted", n, names);
+	SPAPR_LOG(ERR, "%s\n", spapr.error);
+	return true;
+}
+
 static int spapr_probe(void)
 {
 	int rc;
@@ -153,6 +196,8 @@ static int spapr_probe(void)
 	}
 	spapr.status = -EAGAIN;
 	spapr.idle = false;
+	if (spapr.opts.backend == SPAPR_OPTS_MODEL && model_would_hide_devices())
+		return spapr.status;
 	if (spapr.opts.backend == SPAPR_OPTS_MODEL)
 		rc = spapr_setup_model();
 	else

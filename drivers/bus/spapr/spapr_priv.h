@@ -47,6 +47,7 @@ struct spapr_state {
 	bool eal_va;
 	bool rewritten;
 	bool cb_registered;
+	bool backend_from_env;		/* backend=model set by SPAPR_DPDK_OPTS only */
 	uint64_t mem_bytes, mem_events, mem_event_errors;
 };
 
@@ -78,6 +79,8 @@ int spapr_error_text(const struct spapr_dma_error *e, char *buf, size_t len);
 int spapr_setup_vfio(void);
 int spapr_vfio_platform(struct spapr_dma_platform *plat);
 void spapr_vfio_release(bool unbind);
+/* The vfio-pci devices bus_pci will probe: their count, names in @names. */
+unsigned int spapr_vfio_devices_listed(char *names, size_t len);
 
 /* spapr_mem.c */
 int spapr_mem_collect(void);

@@ -90,6 +90,31 @@ static const char *pci_sysfs(void)
 	return p != NULL ? p : "/sys/bus/pci/devices";
 }
 
+unsigned int spapr_vfio_devices_listed(char *names, size_t len)
+{
+	struct rte_bus *pci = rte_bus_find_by_name("pci");
+	struct rte_device *dev = NULL;
+	unsigned int n = 0;
+	size_t off = 0;
+
+	names[0] = '\0';
+	if (pci == NULL || pci->find_device == NULL)
+		return 0;
+	while ((dev = pci->find_device(dev, any_dev, NULL)) != NULL) {
+		struct rte_pci_device *pd = RTE_DEV_TO_PCI(dev);
+		char name[PCI_PRI_STR_SIZE];
+		int k;
+
+		if (!pci_will_probe(pci, pd))
+			continue;
+		rte_pci_device_name(&pd->addr, name, sizeof(name));
+		k = off < len ? snprintf(names + off, len - off, "%s%s", n ? " " : "", name) : 0;
+		off += k > 0 ? (size_t)k : 0;
+		n++;
+	}
+	return n;
+}
+
 static int collect_devices(void)
 {
 	struct rte_bus *pci = rte_bus_find_by_name("pci");
