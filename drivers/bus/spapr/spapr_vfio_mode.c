@@ -90,60 +90,78 @@ static const char *pci_sysfs(void)
 	return p != NULL ? p : "/sys/bus/pci/devices";
 }
 
-unsigned int spapr_vfio_devices_listed(char *names, size_t len)
+/* Call @fn on every vfio-pci device bus_pci will probe, until it returns non-zero. */
+static int for_each_probed(int (*fn)(struct rte_pci_device *pd, const char *name, void *arg),
+			   void *arg)
 {
 	struct rte_bus *pci = rte_bus_find_by_name("pci");
 	struct rte_device *dev = NULL;
-	unsigned int n = 0;
-	size_t off = 0;
+	int rc = 0;
 
-	names[0] = '\0';
 	if (pci == NULL || pci->find_device == NULL)
 		return 0;
-	while ((dev = pci->find_device(dev, any_dev, NULL)) != NULL) {
+	while (rc == 0 && (dev = pci->find_device(dev, any_dev, NULL)) != NULL) {
 		struct rte_pci_device *pd = RTE_DEV_TO_PCI(dev);
 		char name[PCI_PRI_STR_SIZE];
-		int k;
 
 		if (!pci_will_probe(pci, pd))
 			continue;
 		rte_pci_device_name(&pd->addr, name, sizeof(name));
-		k = off < len ? snprintf(names + off, len - off, "%s%s", n ? " " : "", name) : 0;
-		off += k > 0 ? (size_t)k : 0;
-		n++;
+		rc = fn(pd, name, arg);
 	}
-	return n;
+	return rc;
+}
+
+struct name_list {
+	char *buf;
+	size_t len, off;
+	unsigned int n;
+};
+
+static int list_name(struct rte_pci_device *pd, const char *name, void *arg)
+{
+	struct name_list *l = arg;
+	int k = l->off < l->len ?
+		snprintf(l->buf + l->off, l->len - l->off, "%s%s", l->n ? " " : "", name) : 0;
+
+	RTE_SET_USED(pd);
+	l->off += k > 0 ? (size_t)k : 0;
+	l->n++;
+	return 0;
+}
+
+unsigned int spapr_vfio_devices_listed(char *names, size_t len)
+{
+	struct name_list l = { .buf = names, .len = len };
+
+	names[0] = '\0';
+	for_each_probed(list_name, &l);
+	return l.n;
+}
+
+static int collect_one(struct rte_pci_device *pd, const char *name, void *arg)
+{
+	int group;
+
+	RTE_SET_USED(arg);
+	if (rte_vfio_get_group_num(pci_sysfs(), name, &group) != 1) {
+		spapr_fail(-ENODEV, "no IOMMU group for vfio-pci device %s", name);
+		return spapr.status;
+	}
+	if (ndevs == MAX_DEVS) {
+		spapr_fail(-E2BIG, "more than %d vfio-pci devices", MAX_DEVS);
+		return spapr.status;
+	}
+	devs[ndevs].pdev = pd;
+	devs[ndevs].group = group;
+	ndevs++;
+	return 0;
 }
 
 static int collect_devices(void)
 {
-	struct rte_bus *pci = rte_bus_find_by_name("pci");
-	struct rte_device *dev = NULL;
-
 	ndevs = 0;
-	if (pci == NULL || pci->find_device == NULL)
-		return 0;
-	while ((dev = pci->find_device(dev, any_dev, NULL)) != NULL) {
-		struct rte_pci_device *pd = RTE_DEV_TO_PCI(dev);
-		char name[PCI_PRI_STR_SIZE];
-		int group;
-
-		if (!pci_will_probe(pci, pd))
-			continue;
-		rte_pci_device_name(&pd->addr, name, sizeof(name));
-		if (rte_vfio_get_group_num(pci_sysfs(), name, &group) != 1) {
-			spapr_fail(-ENODEV, "no IOMMU group for vfio-pci device %s", name);
-			return spapr.status;
-		}
-		if (ndevs == MAX_DEVS) {
-			spapr_fail(-E2BIG, "more than %d vfio-pci devices", MAX_DEVS);
-			return spapr.status;
-		}
-		devs[ndevs].pdev = pd;
-		devs[ndevs].group = group;
-		ndevs++;
-	}
-	return 0;
+	return for_each_probed(collect_one, NULL);
 }
 
 /* Distinct group numbers, in device order. */
