@@ -11,7 +11,7 @@
 MC_RECORD=/var/cache/spapr-dpdk/installed-packages.txt
 MC_BACKPORTS=/etc/apt/sources.list.d/spapr-dpdk-testbed-backports.sources
 MC_SOURCES_DIR=/etc/apt/sources.list.d
-MC_CACHES=(/var/cache/spapr-dpdk-testbed /var/cache/spapr-dpdk)
+MC_CACHES=(/var/cache/spapr-dpdk-testbed /var/cache/spapr-dpdk /var/cache/spapr-dpdk-userland)
 MC_MOUNTS=(/dev/hugepages-spapr-test /dev/hugepages-spapr-demo)
 
 machine_changes_record_packages() {
