@@ -149,5 +149,10 @@ case $MEMARGS in
 esac
 run_mode plugin forward "" "-d $PLUGIN"
 run_mode indirect "$IND_EXPECT" "policy=indirect" "-d $PLUGIN"
+# A planner refusal on the real kernel (here a TCE-table budget no window
+# meets; RLIMIT_MEMLOCK needs CAP_IPC_LOCK dropped, which busybox cannot):
+# the error must be the planner's reason and remedy, not the kernel
+# rejecting a repeated SET_IOMMU.
+run_mode budget refuse "table_budget=4K" "-d $PLUGIN"
 run_mode baseline any "" ""
 echo "@@ END" >>/tmp/results.txt
