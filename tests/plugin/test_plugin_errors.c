@@ -21,10 +21,13 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_memzone.h>
+#include <rte_malloc.h>
 #include <rte_log.h>
 
 #include "plugin_env.h"
 #include "rte_bus_spapr.h"
+#include "spapr_dma.h"
 #include "spapr_model.h"
 #include "test_util.h"
 
@@ -335,16 +338,6 @@ static void case_nohuge_indirect(void)
 		       "PA mode needs hugepages");
 }
 
-/* A refused pseries window: the remedy is spelt as a plugin option. */
-static void case_create_refused_remedy(void)
-{
-	setenv("SPAPR_MODEL_FAULTS", "tce_create:1:ENODEV:8", 1);
-	expect_refused("bus=spapr,backend=model,profile=pseries-kvm,policy=direct",
-		       "use policy=indirect");
-	T_CHECK(strstr(rte_spapr_error(), "--policy") == NULL);
-	unsetenv("SPAPR_MODEL_FAULTS");
-}
-
 /* Does the log written to @f hold @needle? */
 static bool log_has(FILE *f, const char *needle)
 {
@@ -357,6 +350,69 @@ static bool log_has(FILE *f, const char *needle)
 		found |= strstr(line, needle) != NULL;
 	fseek(f, 0, SEEK_END);
 	return found;
+}
+
+/*
+ * Out of memory in the plugin itself: this program's calloc() fails the
+ * plugin's region arrays (the only callocs of that element size) while
+ * armed; the loader and DPDK get glibc's.
+ */
+extern void *__libc_calloc(size_t n, size_t size);
+static volatile int fail_region_callocs;
+
+void *calloc(size_t n, size_t size)
+{
+	if (fail_region_callocs && size == sizeof(struct spapr_dma_mem_region)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __libc_calloc(n, size);
+}
+
+/* Growth the plugin has no memory to map: told, and never a wrong IOVA. */
+static void case_growth_oom(void)
+{
+	FILE *log = tmpfile();
+	struct rte_spapr_info before, after;
+	const struct rte_memzone *mz;
+
+	T_CHECK(log != NULL && rte_openlog_stream(log) == 0);
+	T_CHECK(eal_init("bus=spapr,backend=model,profile=pseries-kvm") >= 0);
+	T_EQ(rte_spapr_status(), 0);
+	rte_spapr_info_get(&before);
+	fail_region_callocs = 1;
+	mz = rte_memzone_reserve("t_oom_grow", 40u << 20, SOCKET_ID_ANY, 0);
+	fail_region_callocs = 0;
+	T_CHECK(mz != NULL);
+	rte_spapr_info_get(&after);
+	T_CHECK(after.mem_event_errors > before.mem_event_errors);
+	T_CHECK(log_has(log, "spapr: memory growth at 0x"));
+	T_CHECK(log_has(log, "out of memory"));
+	if (mz != NULL)
+		T_EQU(rte_malloc_virt2iova(mz->addr), RTE_BAD_IOVA);
+	/* A user map the plugin has no memory for says so too. */
+	{
+		static char page[4096] __attribute__((aligned(4096)));
+
+		fail_region_callocs = 1;
+		T_EQ(rte_spapr_dma_map(page, sizeof(page), sizeof(page)), -ENOMEM);
+		fail_region_callocs = 0;
+		T_CHECK(log_has(log, "rte_spapr_dma_map(") && log_has(log, "out of memory"));
+	}
+	rte_memzone_free(mz);
+	rte_eal_cleanup();
+	rte_openlog_stream(NULL);
+	fclose(log);
+}
+
+/* A refused pseries window: the remedy is spelt as a plugin option. */
+static void case_create_refused_remedy(void)
+{
+	setenv("SPAPR_MODEL_FAULTS", "tce_create:1:ENODEV:8", 1);
+	expect_refused("bus=spapr,backend=model,profile=pseries-kvm,policy=direct",
+		       "use policy=indirect");
+	T_CHECK(strstr(rte_spapr_error(), "--policy") == NULL);
+	unsetenv("SPAPR_MODEL_FAULTS");
 }
 
 /* --no-huge memory is static too: the note names the option that was given. */
@@ -440,6 +496,7 @@ static const struct tcase cases[] = {
 	{ "nohuge_static", case_nohuge_static, NULL },
 	{ "window_too_small", case_window_too_small, NULL },
 	{ "create_refused_remedy", case_create_refused_remedy, NULL },
+	{ "growth_oom", case_growth_oom, NULL },
 	{ "secondary", case_secondary, NULL },
 };
 

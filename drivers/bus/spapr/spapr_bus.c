@@ -363,8 +363,11 @@ static int dma_map_locked(void *va, size_t len, size_t page_size)
 	shift = 63u - (unsigned int)__builtin_clzll(page_size);
 	n = (unsigned int)(len >> shift);
 	r = calloc(n, sizeof(*r));
-	if (r == NULL)
+	if (r == NULL) {
+		SPAPR_LOG(ERR, "rte_spapr_dma_map(%p, %zu): out of memory for %u region(s)\n",
+			  va, len, n);
 		return -ENOMEM;
+	}
 	/* One region per page: in IOVA-as-PA mode each has its own PA. */
 	for (unsigned int i = 0; i < n; i++) {
 		char *p = (char *)va + ((size_t)i << shift);
@@ -377,16 +380,26 @@ static int dma_map_locked(void *va, size_t len, size_t page_size)
 		r[i].pa = spapr_page_pa(p, 0, true);
 		if (r[i].pa == RTE_BAD_IOVA) {
 			free(r);
+			SPAPR_LOG(ERR, "rte_spapr_dma_map(%p, %zu): no physical address for page %p (IOVA as PA needs root)\n",
+				  va, len, p);
 			return -EFAULT;
 		}
 	}
 	rc = spapr_mem_model_declare((uintptr_t)va, len, shift, va);
 	if (rc) {
 		free(r);
+		SPAPR_LOG(ERR, "rte_spapr_dma_map(%p, %zu): declaring it to the host model failed: %s\n",
+			  va, len, strerror(-rc));
 		return rc;
 	}
 	memset(&e, 0, sizeof(e));
 	rc = spapr_mem_user_add((uintptr_t)va, len);
+	if (rc) {
+		e.step_id = SPAPR_DMA_STEP_MEMORY;
+		snprintf(e.step, sizeof(e.step), "%s", spapr_dma_step_name(e.step_id));
+		e.err = ENOMEM;
+		snprintf(e.message, sizeof(e.message), "out of memory recording the range");
+	}
 	if (rc == 0) {
 		rc = spapr_dma_mem_add(spapr.ctx, r, n, &e);
 		if (rc)
@@ -420,8 +433,11 @@ static int dma_unmap_locked(void *va, size_t len)
 		return -EINVAL;
 	}
 	rc = spapr_mem_user_reserve_split();
-	if (rc)
+	if (rc) {
+		SPAPR_LOG(ERR, "rte_spapr_dma_unmap(%p, %zu): out of memory recording the ranges; nothing unmapped\n",
+			  va, len);
 		return rc;
+	}
 	rc = spapr_dma_mem_remove(spapr.ctx, (uintptr_t)va, len, &e);
 	if (rc) {
 		char why[SPAPR_ERR_LEN];

@@ -245,7 +245,9 @@ int spapr_mem_collect(void)
 
 	if (rte_memseg_walk(collect_walk, &c) < 0 || c.rc) {
 		free(c.r);
-		spapr_fail(c.rc ? c.rc : -EIO, "cannot walk DPDK memory");
+		spapr_fail(c.rc ? c.rc : -EIO, "cannot walk DPDK memory: %s",
+			   c.rc == -ENOMEM ? "out of memory for the list of its pages" :
+			   strerror(c.rc ? -c.rc : EIO));
 		return spapr.status;
 	}
 	if (c.n == 0) {
@@ -484,8 +486,12 @@ static int event_alloc(const struct rte_memseg_list *msl, uint64_t va, uint64_t 
 	char why[SPAPR_ERR_LEN];
 	int rc;
 
-	if (r == NULL)
+	if (r == NULL) {
+		SPAPR_LOG(ERR, "memory growth at 0x%" PRIx64 " (+%" PRIu64 " bytes) cannot be mapped: out of memory for %u region(s); its IOVAs are set to RTE_BAD_IOVA\n",
+			  va, len, n);
+		mark_bad(msl, va, len);
 		return -ENOMEM;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_memseg *ms = rte_mem_virt2memseg(
 			(void *)(uintptr_t)(va + (uint64_t)i * msl->page_sz), msl);
