@@ -31,6 +31,7 @@
 #include <bus_pci_driver.h>
 
 #include "spapr_priv.h"
+#include "spapr_sysfs.h"
 #include "spapr_vfio.h"
 
 #define MAX_DEVS 256
@@ -242,6 +243,22 @@ static int bind_group(int cfd, int group, int *gfd)
 	return rc;
 }
 
+/* Why @group could not join a container, naming the devices that keep it
+ * from being viable (doc/kernel-model.md §4). */
+static void fail_group(int group, int rc)
+{
+	char who[SPAPR_ERR_LEN / 2];
+
+	if (rc == -EPERM && spapr_sysfs_group_blockers(pci_sysfs(), group, who, sizeof(who)) > 0) {
+		spapr_fail(rc, "IOMMU group %d is not viable: %s; bind each to vfio-pci "
+			   "(dpdk-devbind.py -b vfio-pci ADDR) or unbind it from its driver",
+			   group, who);
+		return;
+	}
+	spapr_fail(rc, "IOMMU group %d: %s (it must be viable: every device of the group bound to vfio-pci, and not used by another process)",
+		   group, strerror(-rc));
+}
+
 /* One DPDK container with @groups set to it, handed to lib/dma. */
 static int own_container(const int *groups, unsigned int n)
 {
@@ -263,8 +280,7 @@ static int own_container(const int *groups, unsigned int n)
 		if (rc == 0)
 			set++;
 		else
-			spapr_fail(rc, "IOMMU group %d: %s (it must be viable: every device of the group bound to vfio-pci, and not used by another process)",
-				   groups[bound], strerror(-rc));
+			fail_group(groups[bound], rc);
 	}
 	if (rc == 0) {
 		rc = spapr_container_attach(cfd, gfds, n, &ref->c, &e);
