@@ -69,15 +69,16 @@ kill_children() {
 # VFIO ioctls in strace output $1 (named by strace, or as _IOC(..., 0x3b, nr)).
 vfio_count() { grep -cE "$2" "$1"; }
 
-# run_mode NAME EXPECT OPTS PLUGIN_ARGS
+# run_mode NAME EXPECT OPTS PLUGIN_ARGS [WRAPPER...]
 run_mode() {
 	name=$1 expect=$2 opts=$3 pargs=$4
+	shift 4
 	log=/tmp/tp-$name.log st=/tmp/st-$name.txt fifo=/tmp/tp-$name.in
 	rm -f "$fifo"; mkfifo "$fifo"
 	exec 3<>"$fifo"
 	t0=$(uptime_s)
 	# shellcheck disable=SC2086 # the argument lists are word lists
-	env ${opts:+SPAPR_DPDK_OPTS=$opts} strace -f -qq -e trace=ioctl -o "$st" \
+	"$@" env ${opts:+SPAPR_DPDK_OPTS=$opts} strace -f -qq -e trace=ioctl -o "$st" \
 		dpdk-testpmd --lcores 0@0,1@0 -n 1 --file-prefix "tp$name" $MEMARGS $ALLOW $pargs \
 		--log-level=lib.eal:debug --log-level=bus.spapr:info $PMD_LOG \
 		-- -i --total-num-mbufs=4096 --rxd=256 --txd=256 --forward-mode=io \
@@ -149,10 +150,12 @@ case $MEMARGS in
 esac
 run_mode plugin forward "" "-d $PLUGIN"
 run_mode indirect "$IND_EXPECT" "policy=indirect" "-d $PLUGIN"
-# A planner refusal on the real kernel (here a TCE-table budget no window
-# meets; RLIMIT_MEMLOCK needs CAP_IPC_LOCK dropped, which busybox cannot):
-# the error must be the planner's reason and remedy, not the kernel
-# rejecting a repeated SET_IOMMU.
+# Planner refusals on the real kernel: the error must be the planner's
+# reason and remedy, not the kernel rejecting a repeated SET_IOMMU.
+# budget: a TCE-table budget no window meets. memlock: an ordinary user's
+# too small RLIMIT_MEMLOCK (1 MiB), CAP_IPC_LOCK dropped by spapr-lowcap-run
+# (with it, account_locked_vm() never checks the limit).
 run_mode budget refuse "table_budget=4K" "-d $PLUGIN"
+run_mode memlock refuse-memlock "" "-d $PLUGIN" spapr-lowcap-run 1024 --
 run_mode baseline any "" ""
 echo "@@ END" >>/tmp/results.txt
