@@ -291,7 +291,8 @@ static int container_add(struct spapr_dma_container *c, const struct spapr_dma_m
 	}
 	rc = dma_layout_build(r, n, c->ctx->plat.system_page_shift, pa, &lay, why, sizeof(why));
 	if (rc) {
-		err_set(err, SPAPR_DMA_STEP_LAYOUT, rc, "%s", why);
+		err_set(err, rc == -ENOMEM ? SPAPR_DMA_STEP_MEMORY : SPAPR_DMA_STEP_LAYOUT, rc,
+			"%s", why);
 		return rc;
 	}
 	tx->maps = malloc(sizeof(*tx->maps) * (lay.npieces ? lay.npieces : 1));
@@ -363,7 +364,8 @@ static int add_prepare(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_reg
 
 	rc = dma_layout_build(r, n, ctx->plat.system_page_shift, false, lay, why, sizeof(why));
 	if (rc) {
-		err_set(err, SPAPR_DMA_STEP_LAYOUT, rc, "%s", why);
+		err_set(err, rc == -ENOMEM ? SPAPR_DMA_STEP_MEMORY : SPAPR_DMA_STEP_LAYOUT, rc,
+			"%s", why);
 		return rc;
 	}
 	if (overlaps_existing(ctx, r, n, &where)) {
@@ -509,11 +511,15 @@ int spapr_dma_mem_add(struct spapr_dma_ctx *ctx, const struct spapr_dma_mem_regi
 		return rc;
 	tx = calloc(ctx->ncont ? ctx->ncont : 1, sizeof(*tx));
 	rc = tx ? 0 : -ENOMEM;
+	if (rc)
+		err_set(err, SPAPR_DMA_STEP_MEMORY, ENOMEM,
+			"out of memory for the %u containers' changes adding memory", ctx->ncont);
 	progress_begin(ctx, ctx->ncont * work_bytes(r, n, lay.regs, lay.nregs));
 	for (i = 0; !rc && i < ctx->ncont; i++)
 		rc = container_add(ctx->cont[i], r, n, lay.regs, lay.nregs, &tx[i], &log, err);
 	if (rc) {
 		undo_run(&log, &leak);
+		undo_report_oom(&log, rc, err);
 		/* Only new registrations were made: locked_vm must be back. */
 		if (ctx->ncont && !leak.registered_bytes &&
 		    (kept = witness_kept(ctx->cont[0], &wit, 0)))
@@ -664,7 +670,7 @@ static int container_remove(struct spapr_dma_container *c, uint64_t va, uint64_t
 	if (!rc)
 		rc = unregister_emptied(c, va, len, log, err);
 	if (!rc && (rc = remove_reserve(c, hits, tx)))
-		err_set(err, SPAPR_DMA_STEP_MEMORY, rc, "out of memory removing memory");
+		err_set(err, SPAPR_DMA_STEP_MEMORY, rc, "out of memory for the lookup and IOVA bookkeeping of the removal");
 	return rc;
 }
 
@@ -814,10 +820,14 @@ int spapr_dma_mem_remove(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t len,
 	expect = emptied_bytes(ctx, va, len);
 	tx = calloc(ctx->ncont ? ctx->ncont : 1, sizeof(*tx));
 	rc = tx ? 0 : -ENOMEM;
+	if (rc)
+		err_set(err, SPAPR_DMA_STEP_MEMORY, ENOMEM,
+			"out of memory for the %u containers' changes removing memory", ctx->ncont);
 	for (i = 0; !rc && i < ctx->ncont; i++)
 		rc = container_remove(ctx->cont[i], va, len, &tx[i], &log, err);
 	if (rc) {
 		undo_run(&log, &leak);
+		undo_report_oom(&log, rc, err);
 		err_leak(err, &leak);
 		for (i = 0; tx && i < ctx->ncont; i++)
 			tx_free(&tx[i]);
@@ -1088,7 +1098,12 @@ static int make_plan(struct spapr_dma_container *c, struct spapr_dma_error *err)
 	 * charged again (§3.5 step 4); their tables are. */
 	pol.memlock_used += tables_charged(ctx);
 	rc = spapr_dma_plan_make(&c->caps, ctx->segs, ctx->nsegs, &pol, &c->plan);
-	if (rc) {
+	if (rc == -ENOMEM && !c->plan.explain.ncand) {
+		/* Failed before weighing any window: the planner's layout
+		 * allocation (RLIMIT_MEMLOCK refusals come with candidates). */
+		err_set(err, SPAPR_DMA_STEP_MEMORY, rc, "out of memory planning %u regions: %s",
+			ctx->nsegs, c->plan.explain.remedy);
+	} else if (rc) {
 		err_set(err, SPAPR_DMA_STEP_PLAN, rc,
 			"no window can map %u regions on this container",
 			ctx->nsegs);
@@ -1242,6 +1257,9 @@ static int setup_window(struct spapr_dma_container *c, struct undo_log *log,
 	if (c->plan.default_window) {
 		/* Use the pending default window: the first MAP creates it (§3.7). */
 		rc = undo_window(log, c, c->caps.dma32_start);
+		if (rc)
+			err_set(err, SPAPR_DMA_STEP_MEMORY, ENOMEM,
+				"out of memory for the undo log of the default window");
 		c->default_used = true;
 		set_window(c, c->caps.dma32_start, c->caps.dma32_size, DMA32_PAGE_SHIFT);
 	} else {
@@ -1251,6 +1269,9 @@ static int setup_window(struct spapr_dma_container *c, struct undo_log *log,
 		c->indirect = c->plan.mode == SPAPR_DMA_MODE_INDIRECT;
 		if (c->indirect)
 			rc = dma_iova_init(&c->alloc, c->win_start, c->win_size, 1ull << c->win_shift);
+		if (rc)
+			err_set(err, SPAPR_DMA_STEP_MEMORY, ENOMEM,
+				"out of memory for the IOVA allocator of the window");
 	}
 	return rc;
 }
@@ -1305,8 +1326,12 @@ static int container_setup(struct spapr_dma_container *c, bool iommu_set, struct
 	if ((rc = make_plan(c, err)) || (rc = setup_window(c, log, err)))
 		return rc;
 	regs = malloc(sizeof(*regs) * (ctx->nregs ? ctx->nregs : 1));
-	if (!regs || grow((void **)&ctx->cont, &ctx->ccap, ctx->ncont + 1, sizeof(*ctx->cont)))
+	if (!regs || grow((void **)&ctx->cont, &ctx->ccap, ctx->ncont + 1, sizeof(*ctx->cont))) {
 		rc = -ENOMEM;
+		err_set(err, SPAPR_DMA_STEP_MEMORY, ENOMEM,
+			"out of memory for the list of %u registrations and of containers",
+			ctx->nregs);
+	}
 	if (!rc) {
 		regs_of_ctx(ctx, regs);
 		progress_begin(ctx, work_bytes(ctx->segs, ctx->nsegs, regs, ctx->nregs));
@@ -1344,7 +1369,7 @@ static int container_new(struct spapr_dma_ctx *ctx, struct spapr_backend *be, un
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		err_set(err, SPAPR_DMA_STEP_MEMORY, ENOMEM, "out of memory");
+		err_set(err, SPAPR_DMA_STEP_MEMORY, ENOMEM, "out of memory for the container");
 		return -ENOMEM;
 	}
 	c->ctx = ctx;
@@ -1365,6 +1390,7 @@ static int container_finish(struct spapr_dma_container *c, int rc, struct undo_l
 
 	if (rc) {
 		undo_run(log, &leak);
+		undo_report_oom(log, rc, err);
 		/* What locked_vm kept beyond what the undo knows it left. */
 		kept = witness_kept(c, wit, 0);
 		attributed = leak.registered_bytes + (leak.windows ? c->plan.table_bytes : 0);

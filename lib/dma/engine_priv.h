@@ -98,6 +98,7 @@ struct undo {
 struct undo_log {
 	struct undo *u;
 	unsigned int n, cap;
+	bool out_of_memory;	/* the log could not grow: an -ENOMEM came from here */
 };
 
 /*
@@ -132,6 +133,9 @@ int undo_window(struct undo_log *l, struct spapr_dma_container *c, uint64_t star
  * in leak->broken). Returns the first error of an undo step. */
 int undo_run(struct undo_log *l, struct spapr_dma_leak *leak);
 void undo_free(struct undo_log *l);
+/* After a call failed with @rc: if that is the -ENOMEM of a log that could
+ * not grow, the operation it was for was never issued: say so in @e. */
+void undo_report_oom(const struct undo_log *l, int rc, struct spapr_dma_error *e);
 
 /* ---- kernel operations, counted per container (kops.c) ---- */
 

@@ -152,8 +152,10 @@ static int undo_push(struct undo_log *l, struct undo u)
 		unsigned int cap = l->cap ? l->cap * 2 : 32;
 		struct undo *n = realloc(l->u, sizeof(*n) * cap);
 
-		if (!n)
+		if (!n) {
+			l->out_of_memory = true;
 			return -ENOMEM;
+		}
 		l->u = n;
 		l->cap = cap;
 	}
@@ -504,6 +506,14 @@ static const char *remedy_for(enum spapr_dma_step step, int err)
 	if (err == EBUSY)
 		return "the group is in use by another container or process";
 	return "see the kernel log (dmesg) for the platform's reason";
+}
+
+void undo_report_oom(const struct undo_log *l, int rc, struct spapr_dma_error *e)
+{
+	if (rc == -ENOMEM && l->out_of_memory)
+		err_set(e, SPAPR_DMA_STEP_MEMORY, ENOMEM,
+			"out of memory for the undo log of %u entries (the operation it was to "
+			"record was not issued)", l->n + 1);
 }
 
 void err_set(struct spapr_dma_error *e, enum spapr_dma_step step, int rc, const char *fmt, ...)

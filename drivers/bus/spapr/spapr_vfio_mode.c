@@ -332,9 +332,17 @@ int spapr_setup_vfio(void)
 	int rc;
 
 	spapr.eal_va = rte_eal_iova_mode() == RTE_IOVA_VA;
-	if (spapr_vfio_platform(&plat) != 0) {
+	rc = spapr_vfio_platform(&plat);
+	if (rc == -ENODEV) {
 		spapr.idle = true;
 		return 0;	/* not a POWER sPAPR machine: nothing to do */
+	}
+	if (rc) {
+		/* Maybe POWER: keep DPDK's own sPAPR code off the devices. */
+		spapr_fail(rc, "cannot tell whether this is a POWER sPAPR host "
+			       "(/proc/cpuinfo or the vfio backend)");
+		collect_devices();
+		goto fail;
 	}
 	rc = collect_devices();
 	if (rc)

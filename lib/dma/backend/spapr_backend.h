@@ -137,7 +137,8 @@ struct spapr_backend_ops {
 	 * Fill *out (zeroed first) with what the backend knows of its host.
 	 * Returns 0, also when the host is not a POWER sPAPR host (platform
 	 * SPAPR_BACKEND_PLATFORM_UNKNOWN): deciding what that means is the
-	 * caller's. -EFAULT if @out is NULL.
+	 * caller's. -EFAULT if @out is NULL; -errno when the backend cannot
+	 * tell (vfio: /proc/cpuinfo exists but cannot be opened, e.g. ENOMEM).
 	 */
 	int (*host_info)(struct spapr_backend *be, struct spapr_backend_host *out);
 	/**

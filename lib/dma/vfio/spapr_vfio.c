@@ -218,27 +218,28 @@ static int vfio_eeh_pe_op(struct spapr_backend *be, int container,
  * The machine's kind from the "platform" line of /proc/cpuinfo: powerpc's
  * show_cpuinfo (arch/powerpc/kernel/setup-common.c) prints ppc_md.name,
  * "PowerNV" on bare metal and "pSeries" in an LPAR or a KVM guest; DPDK's
- * bus_pci reads the same line. Any other machine, or an unreadable file,
- * is UNKNOWN: not a host whose sPAPR TCE IOMMU we know.
+ * bus_pci reads the same line. Any other machine, or no such file, is
+ * UNKNOWN: not a host whose sPAPR TCE IOMMU we know. A file that exists but
+ * cannot be opened (ENOMEM, EMFILE, ...) is an error, not an answer.
  */
-static enum spapr_backend_platform read_cpuinfo_platform(void)
+static int read_cpuinfo_platform(enum spapr_backend_platform *kind)
 {
-	enum spapr_backend_platform kind = SPAPR_BACKEND_PLATFORM_UNKNOWN;
 	FILE *f = fopen("/proc/cpuinfo", "re");
 	char line[256];
 
+	*kind = SPAPR_BACKEND_PLATFORM_UNKNOWN;
 	if (f == NULL)
-		return kind;
+		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "platform", 8) != 0)
 			continue;
 		if (strstr(line, "PowerNV"))
-			kind = SPAPR_BACKEND_PLATFORM_POWERNV;
+			*kind = SPAPR_BACKEND_PLATFORM_POWERNV;
 		else if (strstr(line, "pSeries"))
-			kind = SPAPR_BACKEND_PLATFORM_PSERIES;
+			*kind = SPAPR_BACKEND_PLATFORM_PSERIES;
 	}
 	fclose(f);
-	return kind;
+	return 0;
 }
 
 /* The kind and the page size are all a real machine tells: the table
@@ -251,10 +252,9 @@ static int vfio_host_info(struct spapr_backend *be, struct spapr_backend_host *o
 	if (out == NULL)
 		return -EFAULT;
 	memset(out, 0, sizeof(*out));
-	out->platform = read_cpuinfo_platform();
 	if (page > 0)
 		out->system_page_shift = (unsigned int)__builtin_ctzl((unsigned long)page);
-	return 0;
+	return read_cpuinfo_platform(&out->platform);
 }
 
 /* VmLck of /proc/self/status: the kernel prints mm->locked_vm in kB. */
