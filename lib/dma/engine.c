@@ -57,10 +57,15 @@ static int cmp_reg(const void *a, const void *b)
 	return x->va < y->va ? -1 : x->va > y->va;
 }
 
-int container_keep_stale(struct spapr_dma_container *c, uint64_t va, uint64_t len)
+int container_keep_stale(struct spapr_dma_container *c, uint64_t va, uint64_t len,
+			 struct spapr_dma_leak *l)
 {
-	if (grow((void **)&c->stale, &c->stcap, c->nstale + 1, sizeof(*c->stale)))
+	if (grow((void **)&c->stale, &c->stcap, c->nstale + 1, sizeof(*c->stale))) {
+		leak_note(l, "out of memory remembering that 0x%llx+0x%llx stays registered: "
+			  "container destroy will not unregister it", (unsigned long long)va,
+			  (unsigned long long)len);
 		return -ENOMEM;
+	}
 	c->stale[c->nstale++] = (struct crange){ va, len, va };
 	return 0;
 }
@@ -955,7 +960,7 @@ static uint64_t forced_unregister(struct spapr_dma_ctx *ctx, uint64_t va, uint64
 			if (!rc)
 				continue;
 			all = false;
-			container_keep_stale(c, g->va, g->len);
+			container_keep_stale(c, g->va, g->len, l);
 			if (!dirty)
 				note_failure(&f->first, rc, l, err, SPAPR_DMA_STEP_UNREGISTER,
 					     "UNREGISTER 0x%llx+0x%llx on container %d failed",

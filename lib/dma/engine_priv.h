@@ -163,8 +163,10 @@ bool leak_any(const struct spapr_dma_leak *l);
 void err_leak(struct spapr_dma_error *e, const struct spapr_dma_leak *l);
 /* Mark @c broken because of @why (first reason kept); counts it in @l once. */
 void container_break(struct spapr_dma_container *c, struct spapr_dma_leak *l, const char *why);
-/* Remember a registration the ctx forgets but the kernel may keep. */
-int container_keep_stale(struct spapr_dma_container *c, uint64_t va, uint64_t len);
+/* Remember a registration the ctx forgets but the kernel may keep. Out of
+ * memory: noted in @l (container destroy will not retry its UNREGISTER). */
+int container_keep_stale(struct spapr_dma_container *c, uint64_t va, uint64_t len,
+			 struct spapr_dma_leak *l);
 /* locked_vm of the process in bytes, if the backend can tell (else false). */
 bool k_locked(struct spapr_dma_container *c, uint64_t *bytes);
 int k_close(struct spapr_dma_container *c, int handle);

@@ -298,7 +298,7 @@ static void undo_failed(struct undo *u, int rc, struct spapr_dma_leak *l)
 	switch (u->kind) {
 	case U_UNREGISTER:	/* the REGISTER stays: pinned and charged */
 		l->registered_bytes += u->len;
-		container_keep_stale(u->c, u->va, u->len);
+		container_keep_stale(u->c, u->va, u->len, l);
 		leak_note(l, "0x%llx+0x%llx stays registered (undo %s: %s)",
 			  (unsigned long long)u->va, (unsigned long long)u->len, step,
 			  strerror(-rc));
@@ -347,7 +347,7 @@ int undo_run(struct undo_log *l, struct spapr_dma_leak *leak)
 			/* A TCE into it may remain: unregistering would orphan it
 			 * (§3.5). Keep it; destroy unregisters it after REMOVE. */
 			leak->registered_bytes += u->len;
-			container_keep_stale(u->c, u->va, u->len);
+			container_keep_stale(u->c, u->va, u->len, leak);
 			leak_note(leak, "0x%llx+0x%llx stays registered: TCEs into it may remain",
 				  (unsigned long long)u->va, (unsigned long long)u->len);
 			continue;
