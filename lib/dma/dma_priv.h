@@ -8,12 +8,11 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include "spapr_dma.h"
+#include "spapr_util.h"
 
 #define SZ_4K (1ull << 12)
 #define DMA32_PAGE_SHIFT 12		/* the default window always uses 4 KiB TCEs (§5.4) */
 #define PSERIES_QUIRK_WINDOWS 0xFFFFFFFFu /* failed ddw query (§6) */
-
-static inline bool is_pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
 static inline unsigned int ilog2_u64(uint64_t x) { return 63u - (unsigned int)__builtin_clzll(x); }
 

@@ -122,7 +122,7 @@ unsigned int spapr_dma_levels_needed(const struct spapr_dma_platform *p,
 {
 	unsigned int es, l;
 
-	if (!is_pow2(window_size) || window_size < (1ull << page_shift))
+	if (!spapr_is_pow2(window_size) || window_size < (1ull << page_shift))
 		return 0;
 	/* pseries: levels must be 1 (§5.2); the table lives in the hypervisor
 	 * and the guest's userspace view is vzalloc()ed (arch/powerpc/platforms/
@@ -145,7 +145,7 @@ uint64_t spapr_dma_table_bytes(const struct spapr_dma_platform *p, unsigned int 
 	uint64_t entries, direct, t, bytes = 0;
 	unsigned int es, bits, dshift, i;
 
-	if (!is_pow2(window_size) || window_size < (1ull << page_shift) || !levels)
+	if (!spapr_is_pow2(window_size) || window_size < (1ull << page_shift) || !levels)
 		return 0;
 	entries = window_size >> page_shift;
 	if (p->kind == SPAPR_DMA_PLATFORM_PSERIES)
@@ -243,7 +243,7 @@ static bool ddw_geometry(const struct plan_in *in, struct spapr_dma_candidate *c
 	char a[24], b[24], d[24];
 
 	c->window_size = win;
-	if (!is_pow2(win)) {
+	if (!spapr_is_pow2(win)) {
 		dma_fmt(c->reason, sizeof(c->reason), "window size 0x%llx is not a power of two",
 			(unsigned long long)win);
 		return false;

@@ -73,11 +73,6 @@ static int parse_bool(const char *s, bool *out)
 	return -EINVAL;
 }
 
-static bool is_pow2(uint64_t v)
-{
-	return spapr_is_pow2(v);
-}
-
 static unsigned int log2_u64(uint64_t v)
 {
 	return 63u - (unsigned int)__builtin_clzll(v);
@@ -103,7 +98,7 @@ static int parse_page_size(struct spapr_opts *o, const char *val)
 		o->page_shift = 0;
 		return 0;
 	}
-	if (parse_size(val, &sz) || !is_pow2(sz) || sz < 4096 || sz > (1ull << 40))
+	if (parse_size(val, &sz) || !spapr_is_pow2(sz) || sz < 4096 || sz > (1ull << 40))
 		return -EINVAL;
 	o->page_shift = log2_u64(sz);
 	return 0;
@@ -117,7 +112,7 @@ static int parse_window_size(struct spapr_opts *o, const char *val)
 		o->window_size = 0;
 		return 0;
 	}
-	if (parse_size(val, &sz) || !is_pow2(sz) || sz < 4096)
+	if (parse_size(val, &sz) || !spapr_is_pow2(sz) || sz < 4096)
 		return -EINVAL;
 	o->window_size = sz;
 	return 0;
