@@ -355,18 +355,28 @@ static bool log_has(FILE *f, const char *needle)
 /*
  * Out of memory in the plugin itself: this program's calloc() fails the
  * plugin's region arrays (the only callocs of that element size) while
- * armed; the loader and DPDK get glibc's.
+ * armed. Otherwise it is malloc() and a clear, so that the memory comes from
+ * whichever malloc the process has: glibc's, or AddressSanitizer's, whose
+ * free() refuses blocks that glibc's __libc_calloc handed out (libnuma's
+ * constructor already frees one before main).
  */
-extern void *__libc_calloc(size_t n, size_t size);
 static volatile int fail_region_callocs;
 
 void *calloc(size_t n, size_t size)
 {
-	if (fail_region_callocs && size == sizeof(struct spapr_dma_mem_region)) {
+	size_t bytes;
+	void *p;
+
+	if ((fail_region_callocs && size == sizeof(struct spapr_dma_mem_region)) ||
+	    __builtin_mul_overflow(n, size, &bytes)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return __libc_calloc(n, size);
+	p = malloc(bytes);
+	/* explicit_bzero: the compiler would turn malloc + memset back into calloc. */
+	if (p != NULL)
+		explicit_bzero(p, bytes);
+	return p;
 }
 
 /* Growth the plugin has no memory to map: told, and never a wrong IOVA. */
