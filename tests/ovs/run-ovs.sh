@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# run-ovs.sh PLUGIN PMD [--profile P] [--seconds N] [--env] [--keep]
+# run-ovs.sh PLUGIN PMD [--profile P] [--seconds N] [--env] [--socket-limit MB|none] [--keep]
 #
 # Debian's Open vSwitch with DPDK (ovs-vswitchd-dpdk) loads the spapr plugin
 # in model mode through other_config:dpdk-extra and forwards between two
@@ -20,6 +20,10 @@
 # OVS commit 02c5b24e0), and every port is hot-plugged (rte_dev_probe) when
 # it is added. With -a bus=spapr,... in dpdk-extra OVS 4.0 adds none.
 #
+# Memory: dpdk-socket-mem=64 at init and dpdk-socket-limit=128 (--socket-limit
+# none: no limit, so that OVS's first try at its mbuf pool, 262144 mbufs,
+# grows DPDK's memory far beyond what was there at init).
+#
 # Checks: the plugin's plan line in the vswitchd log; rx and tx > 0 on both
 # ports in ovs-ofctl dump-ports, no errors; the model NIC's xstats read
 # through DPDK telemetry (dma_checks > 0, dma_faults 0, pe_faults 0); the
@@ -34,16 +38,17 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -ge 2 ] || { echo "usage: run-ovs.sh PLUGIN PMD [--profile P] [--seconds N] [--keep]" >&2; exit 1; }
+[ $# -ge 2 ] || { echo "usage: run-ovs.sh PLUGIN PMD [--profile P] [--seconds N] [--env] [--socket-limit MB|none] [--keep]" >&2; exit 1; }
 plugin=$1 pmd=$2
 shift 2
-profile=powernv9 seconds=4 keep=0 env=0
+profile=powernv9 seconds=4 keep=0 env=0 socket_limit=128
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--profile) profile=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--env) env=1; shift ;;
+	--socket-limit) socket_limit=$2; shift 2 ;;
 	*) echo "run-ovs.sh: unknown argument '$1'" >&2; exit 1 ;;
 	esac
 done
@@ -119,8 +124,10 @@ else
 	unset SPAPR_DPDK_OPTS
 	extra="$extra -a bus=spapr,$opts"
 fi
+limit=()
+[ "$socket_limit" = none ] || limit=("other_config:dpdk-socket-limit=$socket_limit")
 vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-	other_config:dpdk-socket-mem=64 other_config:dpdk-socket-limit=128 \
+	other_config:dpdk-socket-mem=64 "${limit[@]}" \
 	"other_config:dpdk-extra=$extra" || die_log "ovs-vsctl set other_config"
 "$vswitchd" "$db" --detach --no-chdir --pidfile="$dir/ovs-vswitchd.pid" \
 	--log-file="$log" -vconsole:off --unixctl="$ctl" || die_log "ovs-vswitchd did not start"
