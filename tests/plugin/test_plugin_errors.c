@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rte_devargs.h>
 #include <rte_eal.h>
 #include <rte_memzone.h>
 #include <rte_malloc.h>
@@ -170,6 +171,120 @@ static void case_bad_env_only(void)
 	T_EQ(rte_spapr_status(), -EINVAL);
 	T_CHECK(strstr(rte_spapr_error(), "SPAPR_DPDK_OPTS") != NULL);
 	T_EQ(rte_spapr_containers(), 0);
+	rte_eal_cleanup();
+}
+
+/*
+ * The legacy form "-a spapr,key=value": DPDK calls no bus hook for it before
+ * the scan, and ignores scan and probe errors, so rte_eal_init() succeeds;
+ * the options are honoured exactly like "-a bus=spapr,...", and an error is
+ * the same sentence, with the plugin refusing and nothing created.
+ */
+static void expect_legacy_refused(const char *devargs, const char *why)
+{
+	T_CHECK(eal_init(devargs) >= 0);
+	T_CHECK(rte_spapr_status() < 0 && rte_spapr_status() != -EAGAIN);
+	T_CHECK(strstr(rte_spapr_error(), why) != NULL);
+	printf("legacy refused: %s\n", rte_spapr_error());
+	T_CHECK(rte_spapr_model() == NULL);
+	T_EQ(rte_spapr_containers(), 0);
+	rte_eal_cleanup();
+}
+
+static void case_legacy_bad_policy(void)
+{
+	expect_legacy_refused("spapr,backend=model,policy=fastest",
+			      "bad value 'fastest' for key 'policy': accepted values are auto, direct, indirect");
+}
+
+static void case_legacy_bad_profile(void)
+{
+	expect_legacy_refused("spapr,backend=model,profile=powernv99", "key 'profile'");
+}
+
+static void case_legacy_help(void)
+{
+	expect_legacy_refused("spapr,help", "help printed");
+}
+
+/* Either form counts: a second spapr devargs is refused, whichever comes first. */
+static void case_legacy_twice(void)
+{
+	second_devargs = "spapr,policy=direct";
+	expect_legacy_refused("bus=spapr,backend=model,profile=pseries-kvm",
+			      "given twice: put every option in one -a bus=spapr,key=value,...");
+}
+
+static void case_legacy_twice_first(void)
+{
+	second_devargs = "bus=spapr,policy=direct";
+	expect_legacy_refused("spapr,backend=model,profile=pseries-kvm",
+			      "given twice: put every option in one -a bus=spapr,key=value,...");
+}
+
+/* The spapr devargs left in EAL's list: how many, and are they all unnamed? */
+static unsigned int spapr_devargs_unnamed(unsigned int *named)
+{
+	struct rte_devargs *da;
+	unsigned int n = 0;
+
+	*named = 0;
+	RTE_EAL_DEVARGS_FOREACH("spapr", da) {
+		n++;
+		*named += da->name[0] != '\0';
+	}
+	return n;
+}
+
+/*
+ * The options of "-a <form>" are honoured: the policy reaches the plan and
+ * the IOVA vote (indirect on powernv9 votes PA; auto would not vote), and
+ * the devargs is left unnamed so that tools which copy a process's devargs
+ * to the processes they start (dpdk-test) do not copy it.
+ */
+static void expect_options_honoured(const char *devargs)
+{
+	struct rte_spapr_info info;
+	unsigned int named;
+
+	T_CHECK(eal_init(devargs) >= 0);
+	T_EQ(rte_spapr_status(), 0);
+	rte_spapr_info_get(&info);
+	T_CHECK(strcmp(info.backend, "model") == 0);
+	T_CHECK(strcmp(info.profile, "powernv9-4k") == 0);
+	T_CHECK(strcmp(info.policy, "indirect") == 0);
+	T_EQ(rte_eal_iova_mode(), RTE_IOVA_PA);
+	T_EQ(spapr_devargs_unnamed(&named), 1);
+	T_EQ(named, 0);
+	rte_eal_cleanup();
+}
+
+static void case_legacy_options(void)
+{
+	expect_options_honoured("spapr,backend=model,profile=powernv9-4k,policy=indirect");
+}
+
+static void case_bus_options(void)
+{
+	expect_options_honoured("bus=spapr,backend=model,profile=powernv9-4k,policy=indirect");
+}
+
+/* What dpdk-test used to hand its children: the legacy form holding "bus=spapr". */
+static void case_legacy_copied(void)
+{
+	expect_options_honoured("spapr,bus=spapr,backend=model,profile=powernv9-4k,policy=indirect");
+}
+
+/* Legacy devargs win over SPAPR_DPDK_OPTS, like the bus= form. */
+static void case_legacy_env_override(void)
+{
+	struct rte_spapr_info info;
+
+	T_CHECK(eal_init("spapr,policy=direct") >= 0);
+	T_EQ(rte_spapr_status(), 0);
+	rte_spapr_info_get(&info);
+	T_CHECK(strcmp(info.policy, "direct") == 0);
+	T_CHECK(strcmp(info.profile, "pseries-kvm") == 0);	/* from the environment */
 	rte_eal_cleanup();
 }
 
@@ -497,6 +612,16 @@ static const struct tcase cases[] = {
 	{ "env_model_vfio_devices", case_env_model_vfio_devices,
 	  "backend=model,profile=pseries-kvm" },
 	{ "env_override", case_env_override, "backend=model,profile=pseries-kvm,policy=indirect" },
+	{ "legacy_bad_policy", case_legacy_bad_policy, NULL },
+	{ "legacy_bad_profile", case_legacy_bad_profile, NULL },
+	{ "legacy_help", case_legacy_help, NULL },
+	{ "legacy_twice", case_legacy_twice, NULL },
+	{ "legacy_twice_first", case_legacy_twice_first, NULL },
+	{ "legacy_options", case_legacy_options, NULL },
+	{ "bus_options", case_bus_options, NULL },
+	{ "legacy_copied", case_legacy_copied, NULL },
+	{ "legacy_env_override", case_legacy_env_override,
+	  "backend=model,profile=pseries-kvm,policy=indirect" },
 	{ "low_memlock", case_low_memlock, NULL },
 	{ "unaffordable_direct", case_unaffordable_direct, NULL },
 	{ "unaffordable_budget", case_unaffordable_budget, NULL },

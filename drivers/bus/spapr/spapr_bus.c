@@ -11,6 +11,8 @@
  *
  * Options are validated in the bus's devargs_parse hook ("-a bus=spapr,..."),
  * which runs in eal_option_device_parse(): a bad value fails rte_eal_init().
+ * The legacy form "-a spapr,..." reaches the plugin only at scan, still
+ * before the IOVA vote; its errors make the probe refuse.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -74,19 +76,24 @@ static void read_env_opts(void)
 
 static bool spapr_devargs_seen;
 
-/* "-a bus=spapr,key=value,...": da->bus_str holds "bus=spapr,key=value,...". */
-static int spapr_devargs_parse(struct rte_devargs *da)
+/*
+ * The plugin's devargs, in either form: "-a bus=spapr,key=value,..." (the
+ * devargs_parse hook; @text is da->bus_str, "bus=spapr,key=value,...") or
+ * "-a spapr,key=value,..." (found at scan; @text is da->args,
+ * "key=value,..."). One parser, one set of errors, one devargs at most.
+ * 0, or the error (logged and recorded in spapr.error).
+ */
+static int apply_devargs(struct rte_devargs *da, const char *text, bool legacy)
 {
 	struct spapr_opts o = spapr.env_opts;
-	const char *text = da->bus_str != NULL ? da->bus_str : "";
 	char err[SPAPR_ERR_LEN] = "";
 	int rc;
 
 	rc = spapr.opts_rc;
-	/* A second "-a bus=spapr,..." would silently replace the first. */
+	/* A second spapr devargs would silently replace the first. */
 	if (rc == 0 && spapr_devargs_seen) {
-		snprintf(err, sizeof(err), "devargs: -a bus=spapr given twice: put every option in "
-			 "one -a bus=spapr,key=value,...");
+		snprintf(err, sizeof(err), "devargs: -a bus=spapr (or -a spapr) given twice: put "
+			 "every option in one -a bus=spapr,key=value,...");
 		rc = -EINVAL;
 	} else if (rc == 0) {
 		rc = spapr_opts_parse(&o, text, "devargs", err, sizeof(err));
@@ -95,17 +102,26 @@ static int spapr_devargs_parse(struct rte_devargs *da)
 		snprintf(err, sizeof(err), "%s", spapr.error);
 	if (rc == 0 && o.help) {
 		spapr_opts_help(stdout);
-		snprintf(err, sizeof(err), "help printed; EAL init stops");
+		snprintf(err, sizeof(err), "help printed; %s",
+			 legacy ? "no DMA set-up" : "EAL init stops");
 		rc = -EINVAL;
 	}
 	if (rc == 0)
 		rc = finalize_opts(&o, err, sizeof(err));
 	if (rc) {
-		SPAPR_LOG(ERR, "%s\n", err);
+		SPAPR_LOG(ERR, "%s (in %s)\n", err, legacy ? "-a spapr,..." : "-a bus=spapr,...");
 		spapr_fail(rc, "%s", err);
+		spapr.opts_rc = rc;
 		return rc;
 	}
-	snprintf(da->name, sizeof(da->name), "spapr");
+	/*
+	 * The devargs configures the bus and names no device. Unnamed, it stays
+	 * out of the "--allow=<name>,<args>" that dpdk-test copies from its
+	 * own devargs into each child it starts (app/test/process.h
+	 * add_parameter_allow skips unnamed ones): a child started without -d
+	 * has no spapr bus and would fail rte_eal_init() on "spapr".
+	 */
+	da->name[0] = '\0';
 	spapr_devargs_seen = true;
 	spapr.backend_from_env = spapr.env_opts.backend == SPAPR_OPTS_MODEL &&
 				 strstr(text, "backend=") == NULL;
@@ -114,10 +130,45 @@ static int spapr_devargs_parse(struct rte_devargs *da)
 	return 0;
 }
 
+/* "-a bus=spapr,...": runs in eal_option_device_parse(), so an error fails rte_eal_init(). */
+static int spapr_devargs_parse(struct rte_devargs *da)
+{
+	return apply_devargs(da, da->bus_str != NULL ? da->bus_str : "", false);
+}
+
+/*
+ * "-a spapr,key=value,...": EAL's legacy syntax finds the bus by its name
+ * and calls no bus hook (lib/eal/common/eal_common_devargs.c
+ * rte_devargs_parse, 22.11 to 25.11). The scan is the plugin's first call
+ * after the devargs are parsed, and rte_eal_init() asks for the IOVA mode
+ * only after it, so the options still decide everything. rte_bus_scan()
+ * ignores scan errors: a bad value there cannot fail rte_eal_init(), so the
+ * probe refuses and the log says so.
+ */
+static void apply_legacy_devargs(void)
+{
+	struct rte_devargs *da;
+
+	RTE_EAL_DEVARGS_FOREACH("spapr", da) {
+		/* bus= form (parsed by the hook) or done by an earlier scan */
+		if (da->bus_str != NULL || da->name[0] == '\0')
+			continue;
+		if (apply_devargs(da, da->args != NULL ? da->args : "", true) == 0)
+			continue;
+		SPAPR_LOG(ERR, "EAL init goes on without the plugin's DMA set-up: DPDK reports no "
+			  "errors for -a spapr,...; -a bus=spapr,... would have failed "
+			  "rte_eal_init()\n");
+		da->name[0] = '\0';
+		return;
+	}
+}
+
 /* ---- bus callbacks ---- */
 
 static int spapr_scan(void)
 {
+	if (spapr.status == -EAGAIN)
+		apply_legacy_devargs();	/* before the probe; once */
 	return 0;	/* no devices of its own; the work is in probe */
 }
 

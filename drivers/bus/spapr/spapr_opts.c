@@ -398,7 +398,8 @@ static void help_entry(FILE *f, const struct spapr_opts_key *k)
 void spapr_opts_help(FILE *f)
 {
 	fputs("spapr bus options: -a bus=spapr,key=value,... (or -b bus=spapr,... when -b is\n"
-	      "used for PCI), and the environment variable " SPAPR_OPTS_ENV "=key=value,...\n"
+	      "used for PCI; -a spapr,key=value,... works too, but its errors do not stop\n"
+	      "EAL init), and the environment variable " SPAPR_OPTS_ENV "=key=value,...\n"
 	      "(explicit devargs win over the environment):\n", f);
 	for (size_t i = 0; i < NAMES(keys); i++)
 		help_entry(f, &keys[i]);
