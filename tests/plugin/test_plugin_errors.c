@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +32,17 @@
 #include "spapr_dma.h"
 #include "spapr_model.h"
 #include "test_util.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD 1
+#endif
+#endif
+#ifndef ASAN_BUILD
+#define ASAN_BUILD 0
+#endif
 
 static const char *huge;
 static char prefix[64];
@@ -551,6 +563,94 @@ static void case_nohuge_static(void)
 	T_EQ(rte_spapr_status(), 0);
 	T_CHECK(log_has(log, "spapr: no memory events (--no-huge)"));
 	T_CHECK(!log_has(log, "--legacy-mem"));
+	/* DPDK's address hint was free: the memory is where it asked (under
+	 * AddressSanitizer its shadow memory holds the hint: va_high's case). */
+	T_CHECK(log_has(log, "spapr: memory for IOVA as VA: 0x"));
+	T_CHECK(ASAN_BUILD || log_has(log, "spapr: memory for IOVA as VA: 0x1000"));
+	T_CHECK(ASAN_BUILD || !log_has(log, "not at its address hint"));
+	rte_eal_cleanup();
+	rte_openlog_stream(NULL);
+	fclose(log);
+}
+
+/* Copy the lines of the log written to @f that hold @needle to stdout. */
+static void log_echo(FILE *f, const char *needle)
+{
+	char line[1024];
+
+	fflush(f);
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, needle) != NULL)
+			fputs(line, stdout);
+	fseek(f, 0, SEEK_END);
+}
+
+/*
+ * IOVA as VA: DPDK's address hint (4 GiB) taken, as a ppc64 program loaded
+ * there takes it, puts the memory where the kernel chooses, high up: the
+ * window at 0 must reach it. The plugin says so, names what holds the hint
+ * and the --base-virtaddr that avoids it.
+ */
+static void take_address_hint(void)
+{
+	void *want = (void *)(uintptr_t)(4ull << 30);
+	void *got = mmap(want, 256u << 20, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	/* AddressSanitizer's shadow memory already covers 4 GiB on x86_64. */
+	T_CHECK(got == want || (ASAN_BUILD && got == MAP_FAILED && errno == EEXIST));
+}
+
+/* The size of container 0's window from its plan line. */
+static unsigned long long plan_window_size(void)
+{
+	char line[1024];
+	const char *w;
+	unsigned long long start = 1, size = 0;
+
+	if (rte_spapr_plan_line(0, line, sizeof(line)) < 0 || (w = strstr(line, "window ")) == NULL)
+		return 0;
+	if (sscanf(w, "window 0x%llx+0x%llx", &start, &size) != 2 || start != 0)
+		return 0;
+	return size;
+}
+
+static void case_va_high(void)
+{
+	FILE *log = tmpfile();
+
+	T_CHECK(log != NULL && rte_openlog_stream(log) == 0);
+	no_huge = 1;
+	take_address_hint();
+	T_CHECK(eal_init("bus=spapr,backend=model,profile=powernv9-4k") >= 0);
+	log_echo(log, "spapr: ");
+	T_CHECK(log_has(log, "spapr: memory for IOVA as VA: 0x"));
+	T_CHECK(log_has(log, ", not at its address hint 0x100000000 (an anonymous mapping at "
+			"0x100000000)") || (ASAN_BUILD && log_has(log, ", not at its address hint 0x100000000 (")));
+	T_CHECK(log_has(log, "start with --base-virtaddr=0x1000000"));
+	if (rte_spapr_status() == 0)
+		T_CHECK(plan_window_size() > (1ull << 40));
+	rte_eal_cleanup();
+	rte_openlog_stream(NULL);
+	fclose(log);
+}
+
+static void case_va_low(void)
+{
+	FILE *log = tmpfile();
+
+	T_CHECK(log != NULL && rte_openlog_stream(log) == 0);
+	no_huge = 1;
+	take_address_hint();
+	extra_arg = "--base-virtaddr=0x1000000";
+	T_CHECK(eal_init("bus=spapr,backend=model,profile=powernv9-4k") >= 0);
+	T_EQ(rte_spapr_status(), 0);
+	log_echo(log, "spapr: ");
+	T_CHECK(log_has(log, "spapr: memory for IOVA as VA: 0x1"));
+	T_CHECK(!log_has(log, "not at its address hint"));
+	T_CHECK(plan_window_size() != 0 && plan_window_size() <= (256ull << 20));
+	printf("window with --base-virtaddr=0x1000000: 0x%llx\n", plan_window_size());
 	rte_eal_cleanup();
 	rte_openlog_stream(NULL);
 	fclose(log);
@@ -629,6 +729,8 @@ static const struct tcase cases[] = {
 	{ "va_indirect", case_va_indirect, NULL },
 	{ "nohuge_indirect", case_nohuge_indirect, NULL },
 	{ "nohuge_static", case_nohuge_static, NULL },
+	{ "va_high", case_va_high, NULL },
+	{ "va_low", case_va_low, NULL },
 	{ "window_too_small", case_window_too_small, NULL },
 	{ "create_refused_remedy", case_create_refused_remedy, NULL },
 	{ "growth_oom", case_growth_oom, NULL },

@@ -102,6 +102,10 @@ void spapr_mem_user_forget(void);
 void spapr_mem_lock(void);
 void spapr_mem_unlock(void);
 
+/* spapr_va.c: IOVA as VA: where DPDK's memory is, what a window at 0 must
+ * reach, and a WARNING with the --base-virtaddr to use when it landed high. */
+void spapr_va_report(void);
+
 /* spapr_telemetry.c */
 void spapr_telemetry_register(void);
 

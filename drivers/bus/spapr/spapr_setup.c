@@ -522,8 +522,10 @@ static int setup_engine(unsigned int ngroups)
 		return spapr.status;
 	}
 	rc = spapr_mem_collect();
-	if (rc == 0)
+	if (rc == 0) {
+		spapr_va_report();
 		rc = create_containers(ngroups);
+	}
 	if (rc == 0) {
 		spapr_log_plans();
 		rc = spapr_mem_publish_iovas();

@@ -371,8 +371,10 @@ int spapr_setup_vfio(void)
 		goto fail;
 	}
 	rc = spapr_mem_collect();
-	if (rc == 0)
+	if (rc == 0) {
+		spapr_va_report();
 		rc = own_groups(groups, ngroups, plat.kind);
+	}
 	if (rc == 0) {
 		spapr_log_plans();
 		rc = spapr_mem_publish_iovas();
