@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "info.h"
 
@@ -384,6 +385,75 @@ static void check_plan(const struct info_machine *m, struct info_report *r)
 		     (unsigned long long)(r->mem_bytes / (r->mem_page ? r->mem_page : 1)));
 }
 
+/*
+ * What a direct window at 0 costs for @len bytes of @page pages at @va in
+ * IOVA-as-VA mode (the window reaches the end of the memory): 0 and @out,
+ * or the planner's error.
+ */
+static int va_plan(const struct info_report *r, uint64_t va, uint64_t len, uint64_t page,
+		   struct spapr_dma_plan *out)
+{
+	struct spapr_dma_mem_region reg = { .va = va, .len = len,
+		.page_shift = (unsigned int)__builtin_ctzll(page), .numa_node = -1 };
+	struct spapr_dma_policy pol = { .mode = SPAPR_DMA_MODE_DIRECT,
+		.iova_mode = SPAPR_DMA_IOVA_VA, .direct_top = va + len };
+
+	return spapr_dma_plan_make(&r->caps, &reg, 1, &pol, out);
+}
+
+/* "a 64T window of 4K TCEs, 2 level(s), 256G locked", or why there is none. */
+static const char *va_cost(int rc, const struct spapr_dma_plan *p, char *buf, size_t len)
+{
+	char a[16], b[16], c[16];
+
+	if (rc || !p->valid)
+		snprintf(buf, len, "no window at all (%s)", strerror(rc ? -rc : EINVAL));
+	else
+		snprintf(buf, len, "a %s window of %s TCEs, %u level(s), %s locked",
+			 info_size(p->window_size, a, 16), info_size(1ull << p->page_shift, b, 16),
+			 p->levels, info_size(p->locked_bytes, c, 16));
+	return buf;
+}
+
+/*
+ * PowerNV with no hugepages: DPDK runs --no-huge, IOVA as VA, and the
+ * direct window at 0 must reach its memory. DPDK reserves it at 4 GiB, where
+ * ppc64 also loads position-independent programs (ELF_ET_DYN_BASE, plus a
+ * random offset): when the program sits there, the memory goes where the
+ * kernel puts new mappings, near the top of the address space (as this
+ * process's own mmap shows), and the window with it. --base-virtaddr below
+ * 4 GiB is free in every start.
+ */
+static void check_va_placement(const struct info_machine *m, struct info_report *r)
+{
+	const uint64_t low = 16ull << 20, hint = 4 * GiB, len = r->mem_bytes;
+	struct spapr_dma_plan at_hint, at_high, at_low;
+	char fix[INFO_TEXT], x[128], y[128], z[128];
+	uint64_t high = hint;
+	void *p;
+
+	if (!r->have_caps || r->caps.platform.ddw_start_hint != 0 || !len ||
+	    r->mem_page != 1ull << m->page_shift)
+		return;
+	p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p != MAP_FAILED) {
+		high = (uint64_t)(uintptr_t)p;
+		munmap(p, len);
+	}
+	if (high < 2 * hint)
+		return;		/* new mappings go low here: no gap to warn of */
+	va_cost(va_plan(r, hint, len, r->mem_page, &at_hint), &at_hint, x, sizeof(x));
+	va_cost(va_plan(r, high, len, r->mem_page, &at_high), &at_high, y, sizeof(y));
+	va_cost(va_plan(r, low, len, r->mem_page, &at_low), &at_low, z, sizeof(z));
+	snprintf(fix, sizeof(fix), "add --base-virtaddr=0x%llx to the EAL arguments: %s in "
+		 "every start", (unsigned long long)low, z);
+	find(r, INFO_WARN, "va_placement", fix,
+	     "with --no-huge DPDK runs IOVA as VA and the window at 0 must reach its memory: "
+	     "at DPDK's address hint 0x%llx that is %s, but ppc64 loads programs at 4 GiB plus a "
+	     "random offset, and in the starts where the program sits there the memory lands "
+	     "near 0x%llx: %s", (unsigned long long)hint, x, (unsigned long long)high, y);
+}
+
 void info_make_report(const struct info_opts *o, const struct info_machine *m,
 		      struct info_report *r)
 {
@@ -404,6 +474,7 @@ void info_make_report(const struct info_opts *o, const struct info_machine *m,
 	check_hugepages(m, r);
 	check_memlock(m, r);
 	check_plan(m, r);
+	check_va_placement(m, r);
 	if (!m->model && !m->root)
 		find(r, INFO_NOTE, "not_root", "sudo spapr-info",
 		     "not running as root: /dev/vfio may not open and some files were not read "

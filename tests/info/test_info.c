@@ -180,6 +180,26 @@ static void test_broken(void)
 	T_HAS("node1/hugepages/hugepages-2048kB/nr_hugepages");
 }
 
+/*
+ * PowerNV without hugepages (DPDK --no-huge, IOVA as VA): the window at 0
+ * depends on where DPDK's memory lands; the remedy is a low --base-virtaddr,
+ * whose window is the smallest of the three.
+ */
+static void test_va_placement(void)
+{
+	T_EQ(run("--model powernv9 --hugepages 0 --mem 64M --doctor"), 1);
+	T_HAS("[warning] va_placement: with --no-huge DPDK runs IOVA as VA");
+	T_HAS("at DPDK's address hint 0x100000000 that is a 8G window of 64K TCEs");
+	T_HAS("fix: add --base-virtaddr=0x1000000 to the EAL arguments: a 128M window of 64K TCEs, "
+	      "1 level(s)");
+	/* pseries: every DDW is at 1<<59, no window at 0 in VA mode at all. */
+	T_EQ(run("--model pseries-kvm --hugepages 0 --mem 64M --doctor"), 1);
+	T_HASNT("va_placement");
+	/* With hugepages the memory is not --no-huge memory: not this warning. */
+	T_EQ(run("--model powernv9 --doctor"), 0);
+	T_HASNT("va_placement");
+}
+
 static void test_usage(void)
 {
 	T_EQ(run("--hugepages 1G@2M"), 2);
@@ -461,6 +481,7 @@ int main(int argc, char **argv)
 	T_RUN(test_powervm_vf);
 	T_RUN(test_v1_only);
 	T_RUN(test_broken);
+	T_RUN(test_va_placement);
 	T_RUN(test_usage);
 	T_RUN(test_sysroot_powernv);
 	T_RUN(test_sysroot_powervm);
