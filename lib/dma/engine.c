@@ -1133,6 +1133,8 @@ static int fallback_default(struct spapr_dma_container *c, int create_rc, struct
 	struct spapr_dma_plan *p = &c->plan;
 	struct spapr_dma_candidate *k;
 	uint64_t start = c->caps.dma32_start;
+	const struct spapr_dma_policy *pol = &c->ctx->pol;
+	uint64_t reserve = pol->indirect_reserve_fit ? 0 : pol->indirect_reserve;
 	int rc = 0;
 	char a[24];
 
@@ -1142,7 +1144,7 @@ static int fallback_default(struct spapr_dma_container *c, int create_rc, struct
 			dma_fmt(k->reason, sizeof(k->reason), "TCE_CREATE failed: %s (%d)",
 				strerror(-create_rc), create_rc);
 		}
-	if (p->mapped_bytes + c->ctx->pol.indirect_reserve > c->caps.dma32_size) {
+	if (p->mapped_bytes + reserve > c->caps.dma32_size) {
 		err_set(err, SPAPR_DMA_STEP_CREATE, create_rc,
 			"DDW refused and %s does not fit the default "
 			"window", dma_size_str(p->mapped_bytes, a, 24));
@@ -1167,6 +1169,11 @@ static int fallback_default(struct spapr_dma_container *c, int create_rc, struct
 	p->expected_start = c->caps.dma32_start;
 	p->table_bytes = spapr_dma_table_bytes(&c->caps.platform, DMA32_PAGE_SHIFT,
 					       c->caps.dma32_size, 1);
+	p->room_bytes = c->caps.dma32_size - p->mapped_bytes;
+	p->room_bound[0] = '\0';
+	if (p->room_bytes < pol->indirect_reserve)
+		dma_fmt(p->room_bound, sizeof(p->room_bound), "the %s default window",
+			dma_size_str(c->caps.dma32_size, a, 24));
 	dma_fmt(p->explain.remedy, sizeof(p->explain.remedy),
 		"the platform refused the DDW (%s): indirect mode in the default window is used",
 		strerror(-create_rc));

@@ -382,6 +382,30 @@ static uint64_t indirect_need(const struct plan_in *in)
 	return in->lay.total + in->pol->indirect_reserve;
 }
 
+/* Fit mode: the reserve is a wish, the memory itself is the must. */
+static bool reserve_fit(const struct plan_in *in)
+{
+	return in->pol->indirect_reserve_fit && in->pol->indirect_reserve;
+}
+
+/*
+ * Fit mode: the largest window below @win that passes geometry and budget
+ * and still holds the memory. The first refusal (of the larger window) is
+ * what fill_plan names as the room's bound.
+ */
+static bool shrink_to_fit(const struct plan_in *in, struct spapr_dma_candidate *c, uint64_t win)
+{
+	uint64_t page = 1ull << c->page_shift;
+	uint64_t least = pow2_ceil(in->lay.total > page ? in->lay.total : page);
+
+	while (win > least) {
+		win >>= 1;
+		if (ddw_geometry(in, c, win))
+			return true;
+	}
+	return false;
+}
+
 static bool eval_indirect_ddw(const struct plan_in *in, struct spapr_dma_candidate *c)
 {
 	uint64_t need = indirect_need(in), win = in->pol->window_size;
@@ -391,16 +415,17 @@ static bool eval_indirect_ddw(const struct plan_in *in, struct spapr_dma_candida
 		return false;
 	if (!win)
 		win = pow2_ceil(need > (1ull << c->page_shift) ? need : 1ull << c->page_shift);
-	if (win < need) {
+	if (win < need && !(reserve_fit(in) && win >= in->lay.total)) {
 		dma_fmt(c->reason, sizeof(c->reason), "forced window %s is smaller than the %s to map",
 			sz(win, a), sz(need, b));
 		c->window_size = win;
 		return false;
 	}
-	if (!ddw_geometry(in, c, win))
+	if (!ddw_geometry(in, c, win) &&
+	    (!reserve_fit(in) || in->pol->window_size || !shrink_to_fit(in, c, win)))
 		return false;
 	dma_fmt(c->reason, sizeof(c->reason), "dense IOVAs in a %s window with %s TCEs, %u level(s)",
-		sz(win, a), sz(1ull << c->page_shift, b), c->levels);
+		sz(c->window_size, a), sz(1ull << c->page_shift, b), c->levels);
 	return true;
 }
 
@@ -423,6 +448,8 @@ static bool eval_default(const struct plan_in *in, struct spapr_dma_candidate *c
 			sz(1ull << in->pol->page_shift, a));
 		return false;
 	}
+	if (reserve_fit(in) && need > caps->dma32_size)
+		need = in->lay.total;	/* the reserve is cut to what the window leaves */
 	if (!caps->dma32_size || need > caps->dma32_size) {
 		dma_fmt(c->reason, sizeof(c->reason),
 			"%s to map does not fit the %s default window (%s missing)", sz(need, a),
@@ -439,6 +466,59 @@ static bool eval_default(const struct plan_in *in, struct spapr_dma_candidate *c
 }
 
 /* ---- putting it together ---- */
+
+/* What keeps a window twice the size of @c's from being planned. */
+static void name_room_bound(const struct plan_in *in, const struct spapr_dma_candidate *c,
+			    char *buf, size_t len)
+{
+	const struct spapr_dma_caps *caps = in->caps;
+	const struct spapr_dma_platform *p = &caps->platform;
+	uint64_t bigger = c->window_size * 2;
+	unsigned int levels = spapr_dma_levels_needed(p, c->page_shift, bigger, caps->max_levels);
+	char a[24];
+
+	if (c->default_window)
+		dma_fmt(buf, len, "the %s default window", sz(c->window_size, a));
+	else if (in->pol->window_size)
+		dma_fmt(buf, len, "forced window_size %s", sz(c->window_size, a));
+	else if (p->ddw_max_entries && (bigger >> c->page_shift) > p->ddw_max_entries)
+		dma_fmt(buf, len, "TCE budget %s window", sz(c->window_size, a));
+	else if (!levels)
+		dma_fmt(buf, len, "TCE table levels: %s window", sz(c->window_size, a));
+	else if (in->pol->table_budget &&
+		 spapr_dma_table_bytes(p, c->page_shift, bigger, levels) + in->default_table >
+		 in->pol->table_budget)
+		dma_fmt(buf, len, "table budget %s", sz(in->pol->table_budget, a));
+	else
+		dma_fmt(buf, len, "RLIMIT_MEMLOCK %s", sz(memlock_avail(in->pol), a));
+}
+
+/*
+ * Indirect: the bytes that may still be added. In fit mode growth is also
+ * registered (charged to locked_vm, §3.5), so RLIMIT_MEMLOCK caps it too.
+ */
+static void plan_room(const struct plan_in *in, const struct spapr_dma_candidate *c,
+		      struct spapr_dma_plan *out)
+{
+	uint64_t room = c->window_size - in->lay.total;
+	char a[24];
+
+	out->room_bound[0] = '\0';
+	if (reserve_fit(in) && memlock_limited(in->pol)) {
+		uint64_t avail = memlock_avail(in->pol);
+		uint64_t left = avail > c->locked_bytes ? avail - c->locked_bytes : 0;
+
+		if (left < room && left < in->pol->indirect_reserve) {
+			out->room_bytes = left;
+			dma_fmt(out->room_bound, sizeof(out->room_bound), "RLIMIT_MEMLOCK %s",
+				sz(avail, a));
+			return;
+		}
+	}
+	out->room_bytes = room;
+	if (room < in->pol->indirect_reserve)
+		name_room_bound(in, c, out->room_bound, sizeof(out->room_bound));
+}
 
 static void fill_plan(const struct plan_in *in, const struct spapr_dma_candidate *c,
 		      struct spapr_dma_plan *out)
@@ -471,6 +551,8 @@ static void fill_plan(const struct plan_in *in, const struct spapr_dma_candidate
 	/* Window ops: REMOVE(pending) + CREATE, or CREATE only when the default
 	 * window is kept (pseries), or none when the pending default window is used. */
 	out->kernel_ops = (ddw ? (out->keep_default ? 1 : 2) : 0) + out->registrations + out->maps;
+	if (c->mode == SPAPR_DMA_MODE_INDIRECT)
+		plan_room(in, c, out);
 }
 
 /* Bytes the device can map at all when its windows are capped (0 = no cap known). */
@@ -732,6 +814,26 @@ static int take_back_direct(const struct plan_in *in, struct spapr_dma_plan *out
 	return 0;
 }
 
+/*
+ * Fit mode: a DDW cut below the reserve may hold less than the default
+ * window (a small hypervisor TCE budget): then the default window is used.
+ */
+static void prefer_larger_default(struct plan_in *in, struct spapr_dma_plan *out)
+{
+	struct spapr_dma_candidate *ddw = chosen_cand(out);
+	size_t len;
+
+	if (!reserve_fit(in) || ddw == NULL || ddw->default_window || !out->room_bound[0] ||
+	    in->caps->dma32_size <= out->window_size)
+		return;
+	if (try_default(in, out))
+		return;
+	ddw->chosen = false;
+	len = strlen(ddw->reason);
+	dma_fmt(ddw->reason + len, sizeof(ddw->reason) - len,
+		"; the default window leaves more room");
+}
+
 /* Direct, then a dense DDW, then the default window; in auto mode a costly
  * direct window yields to a cheaper indirect one (the cost rule). */
 static int plan_choose(struct plan_in *in, struct spapr_dma_plan *out)
@@ -749,6 +851,8 @@ static int plan_choose(struct plan_in *in, struct spapr_dma_plan *out)
 	rc = try_ddw(in, out, SPAPR_DMA_MODE_INDIRECT);
 	if (rc)
 		rc = try_default(in, out);
+	else
+		prefer_larger_default(in, out);
 	if (!aside)
 		return rc;
 	if (!rc && out->table_bytes < out->explain.cand[in->costly_direct].table_bytes) {

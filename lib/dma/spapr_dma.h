@@ -190,6 +190,14 @@ struct spapr_dma_policy {
 	uint64_t memlock_used;		/**< bytes already locked by the process */
 	uint64_t direct_top;		/**< direct: window must reach this address too (hotplug room) */
 	uint64_t indirect_reserve;	/**< indirect: IOVA bytes kept free for hotplug */
+	/**
+	 * indirect_reserve is a wish, not a must: when no window holds the
+	 * memory plus the reserve, plan the largest window the limits allow
+	 * for the memory (TCE budget, table levels, table budget, the default
+	 * window, a forced window_size), keep growth within RLIMIT_MEMLOCK,
+	 * and say in the plan's room_bound which limit cut the room.
+	 */
+	bool indirect_reserve_fit;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -220,6 +228,7 @@ struct spapr_dma_policy {
 
 #define SPAPR_DMA_MAX_CANDIDATES 24
 #define SPAPR_DMA_TEXT 256
+#define SPAPR_DMA_ROOM_BOUND_TEXT 64
 
 /** One window the planner considered. */
 struct spapr_dma_candidate {
@@ -260,6 +269,12 @@ struct spapr_dma_plan {
 	unsigned int registrations;	/**< REGISTER calls */
 	unsigned int maps;		/**< MAP calls */
 	unsigned int kernel_ops;	/**< REMOVE + CREATE + REGISTER + MAP */
+	/** Indirect: bytes of memory that may still be added (IOVA room, and
+	 * with indirect_reserve_fit also RLIMIT_MEMLOCK room). Direct: 0. */
+	uint64_t room_bytes;
+	/** Set when room_bytes is below indirect_reserve: the limit that cut
+	 * it, e.g. "TCE budget 2 GiB window". Empty when the reserve fit. */
+	char room_bound[SPAPR_DMA_ROOM_BOUND_TEXT];
 	struct spapr_dma_explain explain;
 };
 

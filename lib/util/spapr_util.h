@@ -109,4 +109,18 @@ static inline const char *spapr_size_human(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
+/* The decimal number a sysfs/procfs file holds, or @dflt when unreadable. */
+static inline long spapr_read_long(const char *path, long dflt)
+{
+	FILE *f = fopen(path, "r");
+	long v = dflt;
+
+	if (f == NULL)
+		return dflt;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
 #endif /* SPAPR_UTIL_H */

@@ -5,6 +5,7 @@
  * cost rule (§10.9), budgets, fallbacks and the explanation text.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "dma_test_common.h"
 #include "test_util.h"
@@ -409,6 +410,52 @@ static void test_powervm_vf(void)
 	T_CHECK(strstr(plan.explain.remedy, "indirect mode is used") != NULL);
 }
 
+/*
+ * indirect_reserve_fit: the reserve is a wish. The window is cut to the
+ * largest one the limits allow for the memory, and the plan names the limit.
+ */
+static void test_reserve_fit(void)
+{
+	struct spapr_dma_caps caps = caps_powervm_vf();
+	struct spapr_dma_policy pol = { .mode = SPAPR_DMA_MODE_INDIRECT,
+					.indirect_reserve = 1 * GiB, .indirect_reserve_fit = true };
+	struct spapr_dma_mem_region r[1];
+
+	regions_fill(r, 1, 0x7e0000000000ull, 4 * MiB, 21);
+	caps.dma32_size = 16 * MiB;
+	/* Hypervisor TCE budget of 512 x 64 KiB: a 32 MiB window at most. */
+	caps.platform.ddw_max_entries = 512;
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_CHECK(!plan.default_window);
+	T_EQU(plan.window_size, 32 * MiB);
+	T_EQU(plan.room_bytes, 28 * MiB);
+	T_CHECK(strcmp(plan.room_bound, "TCE budget 32 MiB window") == 0);
+	/* Without fit the same reserve finds no DDW and no default window. */
+	pol.indirect_reserve_fit = false;
+	T_ERR(mk(&caps, r, 1, &pol), -ENOSPC);
+	/* A budget below the default window: the default window leaves more room. */
+	pol.indirect_reserve_fit = true;
+	caps.platform.ddw_max_entries = 128;
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_CHECK(plan.default_window);
+	T_EQU(plan.room_bytes, 12 * MiB);
+	T_CHECK(strcmp(plan.room_bound, "the 16 MiB default window") == 0);
+	/* RLIMIT_MEMLOCK: growth is registered, so it caps the room too. */
+	caps.platform.ddw_max_entries = 0;
+	pol.memlock_limit = 64 * MiB;
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_CHECK(plan.room_bytes < 60 * MiB);
+	T_EQU(plan.room_bytes + plan.locked_bytes, 64 * MiB);
+	T_CHECK(strcmp(plan.room_bound, "RLIMIT_MEMLOCK 64 MiB") == 0);
+	/* A reserve that fits: the room is the window's, no bound named. */
+	pol.memlock_limit = 0;
+	pol.indirect_reserve = 60 * MiB;
+	T_ERR(mk(&caps, r, 1, &pol), 0);
+	T_EQU(plan.window_size, 64 * MiB);
+	T_EQU(plan.room_bytes, 60 * MiB);
+	T_CHECK(plan.room_bound[0] == '\0');
+}
+
 static void test_no_ddw_and_quirk(void)
 {
 	struct spapr_dma_caps caps = caps_pseries();
@@ -533,6 +580,7 @@ int main(void)
 	T_RUN(test_memlock_remedy);
 	T_RUN(test_pseries);
 	T_RUN(test_powervm_vf);
+	T_RUN(test_reserve_fit);
 	T_RUN(test_no_ddw_and_quirk);
 	T_RUN(test_policy_forcing);
 	T_RUN(test_iova_pa);
