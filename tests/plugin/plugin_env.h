@@ -15,24 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "spapr_util.h"
 #include "test_util.h"
 
 #define PLUGIN_HUGE_DIR "/dev/hugepages-spapr-test"
 #define PLUGIN_HUGE_NR "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 #define PLUGIN_HUGE_FREE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-
-static long plugin_read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
 
 static int plugin_mounted(void)
 {
@@ -56,8 +44,8 @@ static const char *plugin_hugepages(long need_free)
 
 	if (geteuid() != 0)
 		T_SKIP("needs root to reserve and mount 2 MiB hugepages");
-	nr = plugin_read_long(PLUGIN_HUGE_NR);
-	fr = plugin_read_long(PLUGIN_HUGE_FREE);
+	nr = spapr_read_long(PLUGIN_HUGE_NR, -1);
+	fr = spapr_read_long(PLUGIN_HUGE_FREE, -1);
 	if (nr < 0)
 		T_SKIP("no 2 MiB hugepage support (%s)", PLUGIN_HUGE_NR);
 	if (fr < need_free && nr + (need_free - fr) <= 512) {
@@ -67,7 +55,7 @@ static const char *plugin_hugepages(long need_free)
 			fprintf(f, "%ld\n", nr + (need_free - fr));
 			fclose(f);
 		}
-		fr = plugin_read_long(PLUGIN_HUGE_FREE);
+		fr = spapr_read_long(PLUGIN_HUGE_FREE, -1);
 	}
 	if (fr < need_free)
 		T_SKIP("only %ld free 2 MiB hugepages, need %ld", fr, need_free);
@@ -76,6 +64,24 @@ static const char *plugin_hugepages(long need_free)
 	    mount("nodev", PLUGIN_HUGE_DIR, "hugetlbfs", 0, "pagesize=2M") != 0)
 		T_SKIP("cannot mount hugetlbfs at %s: %s", PLUGIN_HUGE_DIR, strerror(errno));
 	return PLUGIN_HUGE_DIR;
+}
+
+/*
+ * A profile file: the PowerVM SR-IOV VF with a hypervisor TCE budget of
+ * @tces 64 KiB TCEs and a 16 MiB default window, so that the indirect
+ * window is cut by the budget (@tces * 64 KiB). Written to @path (len 64).
+ */
+static inline int plugin_capped_profile(char *path, unsigned long tces)
+{
+	FILE *f;
+
+	snprintf(path, 64, "/tmp/spapr-capped-%d.conf", (int)getpid());
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -errno;
+	fprintf(f, "base = pseries-powervm-sriov-vf\nlargest_available_block = %lu\n"
+		"dma32_size = 16M\n", tces);
+	return fclose(f) == 0 ? 0 : -EIO;
 }
 
 /* Remove the EAL runtime directory of @prefix (after rte_eal_cleanup). */

@@ -552,6 +552,12 @@ void rte_spapr_info_get(struct rte_spapr_info *info)
 	info->mem_bytes = spapr.mem_bytes;
 	info->mem_events = spapr.mem_events;
 	info->mem_event_errors = spapr.mem_event_errors;
+	info->growth_refused = spapr.growth_refused;
+	if (spapr.ncont) {
+		spapr_mem_lock();
+		info->growth_room = spapr_capacity_room();
+		spapr_mem_unlock();
+	}
 }
 
 int rte_spapr_plan_line(unsigned int i, char *buf, size_t len)

@@ -588,6 +588,8 @@ static void mem_event(enum rte_mem_event type, const void *addr, size_t len, voi
 		rc = event_free(msl, (uint64_t)(uintptr_t)addr, len);
 	if (rc)
 		spapr.mem_event_errors++;
+	/* The heap holds the pages whether or not they could be mapped. */
+	spapr_capacity_track(msl, len, type == RTE_MEM_EVENT_ALLOC);
 	spapr_mem_unlock();
 }
 

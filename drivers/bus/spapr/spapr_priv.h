@@ -30,6 +30,12 @@ struct spapr_container_ref {
 	int group_handles[SPAPR_MAX_GROUPS_PER_CONTAINER];
 };
 
+/* The IOVA room the indirect windows are planned with, and what bounds it. */
+struct spapr_capacity {
+	uint64_t growth;	/* bytes DPDK may add to what it holds now */
+	char bound[96];		/* e.g. "hugepages free on node 0" */
+};
+
 struct spapr_state {
 	struct spapr_opts env_opts;	/* defaults + SPAPR_DPDK_OPTS */
 	struct spapr_opts opts;		/* env_opts + devargs: what runs */
@@ -49,6 +55,9 @@ struct spapr_state {
 	bool cb_registered;
 	bool backend_from_env;		/* backend=model set by SPAPR_DPDK_OPTS only */
 	uint64_t mem_bytes, mem_events, mem_event_errors;
+	uint64_t growth_refused;	/* allocations the validator refused */
+	uint64_t memlock_limit;		/* the policy's: SPAPR_DMA_UNLIMITED or bytes */
+	struct spapr_capacity capacity;	/* what the last container was planned for */
 };
 
 extern struct spapr_state spapr;
@@ -105,6 +114,18 @@ void spapr_mem_unlock(void);
 /* spapr_va.c: IOVA as VA: where DPDK's memory is, what a window at 0 must
  * reach, and a WARNING with the --base-virtaddr to use when it landed high. */
 void spapr_va_report(void);
+
+/* spapr_capacity.c */
+/* What DPDK may still add (hugepages free, its VA reservation), and the bound. */
+void spapr_capacity_plan(struct spapr_capacity *cap);
+/* Bytes every container can still map (IOVA and RLIMIT_MEMLOCK room). */
+uint64_t spapr_capacity_room(void);
+/* The allocation validator: growth beyond the room fails in DPDK. */
+int spapr_capacity_start(void);
+void spapr_capacity_stop(void);
+/* A memory event changed a socket heap's size. */
+struct rte_memseg_list;
+void spapr_capacity_track(const struct rte_memseg_list *msl, uint64_t len, bool grow);
 
 /* spapr_telemetry.c */
 void spapr_telemetry_register(void);

@@ -232,6 +232,7 @@ void spapr_policy_from_opts(struct spapr_dma_policy *pol)
 			rl.rlim_cur != RLIM_INFINITY && !has_cap_ipc_lock() ?
 			(uint64_t)rl.rlim_cur : SPAPR_DMA_UNLIMITED;
 	}
+	spapr.memlock_limit = pol->memlock_limit;
 }
 
 /* pseries windows cannot be shared (trap §10.15): a container per group. */
@@ -255,38 +256,25 @@ static int ensure_model_groups(unsigned int want)
 }
 
 /*
- * Indirect windows are sized to the memory; keep IOVA room for growth after
- * init: 3x the memory, else 1x, else none. Only a refusal by the planner
- * (step "plan", before any window, REGISTER or MAP) is retried: a failed
- * CREATE can poison a pseries PE (§6), so it is never retried here.
- * The first try made SET_IOMMU, which the kernel neither undoes nor accepts
- * twice (vfio_ioctl_set_iommu: -EINVAL once a driver is set), so the retries
- * say it is done: the planner's reason is what the user reads.
+ * Indirect windows are planned for what DPDK may come to hold (hugepages
+ * free, its VA reservation: spapr_capacity_plan), cut by lib/dma to what
+ * the platform and RLIMIT_MEMLOCK allow (indirect_reserve_fit); the
+ * allocation validator then keeps growth within the window. A failed
+ * CREATE can poison a pseries PE (§6), so nothing is retried here.
  */
 int spapr_container_attach(int container, const int *group_handles, unsigned int n,
 			   struct spapr_dma_container **c, struct spapr_dma_error *e)
 {
-	const uint64_t room[] = { 3 * spapr.mem_bytes, spapr.mem_bytes, 0 };
 	struct spapr_dma_policy pol;
-	unsigned int flags = 0;
-	int rc = -ENOSPC;
 
 	spapr_policy_from_opts(&pol);
-	for (unsigned int i = 0; i < RTE_DIM(room); i++) {
-		pol.indirect_reserve = room[i];
-		spapr_dma_ctx_set_policy(spapr.ctx, &pol);
-		memset(e, 0, sizeof(*e));
-		rc = spapr_dma_container_attach(spapr.ctx, spapr.be, container, group_handles, n,
-						flags, c, e);
-		if (rc == 0 || e->step_id != SPAPR_DMA_STEP_PLAN)
-			break;
-		flags |= SPAPR_DMA_ATTACH_IOMMU_SET;
-		SPAPR_LOG(DEBUG, "no plan with %" PRIu64 " MiB of IOVA room for growth\n",
-			  room[i] >> 20);
-	}
-	if (rc == 0 && pol.indirect_reserve == 0)
-		SPAPR_LOG(INFO, "indirect windows have no IOVA room: memory growth after init will not be mappable\n");
-	return rc;
+	spapr_capacity_plan(&spapr.capacity);
+	pol.indirect_reserve = spapr.capacity.growth;
+	pol.indirect_reserve_fit = true;
+	spapr_dma_ctx_set_policy(spapr.ctx, &pol);
+	memset(e, 0, sizeof(*e));
+	return spapr_dma_container_attach(spapr.ctx, spapr.be, container, group_handles, n, 0,
+					  c, e);
 }
 
 /* Model mode: close what model_open_handles opened, groups first. */
@@ -408,9 +396,25 @@ static int create_containers(unsigned int ngroups)
 	return create_container(groups, ngroups);
 }
 
+/*
+ * How far growth can go: indirect windows hold what the plugin planned for
+ * (its capacity bound) unless lib/dma cut the window (the plan's room_bound);
+ * a direct window maps any address it covers.
+ */
+static void room_text(const struct spapr_dma_plan *p, uint64_t end, char *buf, size_t len)
+{
+	if (p->mode == SPAPR_DMA_MODE_DIRECT)
+		snprintf(buf, len, "room: any memory below IOVA 0x%" PRIx64 " (bound: the 1:1 window)",
+			 end);
+	else
+		snprintf(buf, len, "room for %" PRIu64 " MiB (bound: %s)", p->room_bytes >> 20,
+			 p->room_bound[0] ? p->room_bound : spapr.capacity.bound);
+}
+
 int spapr_plan_line(unsigned int i, char *buf, size_t len)
 {
 	struct spapr_dma_plan p;
+	char room[192];
 	uint64_t locked;
 	uint64_t start, size;
 	unsigned int shift;
@@ -427,20 +431,21 @@ int spapr_plan_line(unsigned int i, char *buf, size_t len)
 	if (i > 0)
 		locked -= RTE_MIN(locked, p.register_bytes);
 	spapr_dma_container_window(spapr.cont[i].c, &start, &size, &shift);
+	room_text(&p, start + size, room, sizeof(room));
 	for (unsigned int g = 0; g < spapr.cont[i].ngroups && off < sizeof(groups); g++)
 		off += (size_t)snprintf(groups + off, sizeof(groups) - off, "%s%d", g ? "," : "",
 					spapr.cont[i].groups[g]);
 	return snprintf(buf, len,
 			"container %u (group %s): %s%s window 0x%" PRIx64 "+0x%" PRIx64
 			" %u KiB TCEs, %u level(s), IOVA %s, %" PRIu64 " MiB mapped in %u MAP(s), "
-			"%u REGISTER(s), TCE table %" PRIu64 " KiB, locked %" PRIu64 " KiB%s",
+			"%u REGISTER(s), TCE table %" PRIu64 " KiB, locked %" PRIu64 " KiB%s, %s",
 			i, groups, p.mode == SPAPR_DMA_MODE_DIRECT ? "direct" : "indirect",
 			p.default_window ? " (default 32-bit)" : "", start, size,
 			(1u << shift) >> 10, p.levels,
 			p.mode != SPAPR_DMA_MODE_DIRECT ? "allocated" :
 			p.basis == SPAPR_DMA_IOVA_PA ? "= start + PA" : "= start + VA",
 			p.mapped_bytes >> 20, p.maps, p.registrations, p.table_bytes >> 10,
-			locked >> 10, i ? " (its memory is charged once, with container 0)" : "");
+			locked >> 10, i ? " (its memory is charged once, with container 0)" : "", room);
 }
 
 void spapr_log_plans(void)
@@ -532,6 +537,8 @@ static int setup_engine(unsigned int ngroups)
 	}
 	if (rc == 0)
 		rc = spapr_mem_events_start();
+	if (rc == 0)
+		rc = spapr_capacity_start();
 	return rc;
 }
 
@@ -628,6 +635,7 @@ int spapr_teardown(void)
 		for (unsigned int g = 0; g < (spapr.opts.groups ? spapr.opts.groups : 1); g++)
 			spapr_model_pe_set_bypass(spapr.model, (int)g, false);
 
+	spapr_capacity_stop();
 	spapr_mem_events_stop();
 	spapr.nreleased = spapr.ncont;	/* group lists stay for spapr_vfio_release */
 	while (spapr.ncont > 0) {

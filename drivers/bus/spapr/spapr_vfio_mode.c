@@ -382,6 +382,8 @@ int spapr_setup_vfio(void)
 	if (rc == 0)
 		rc = spapr_mem_events_start();
 	if (rc == 0)
+		rc = spapr_capacity_start();
+	if (rc == 0)
 		return 0;
 fail:
 	block_devices();
