@@ -12,17 +12,10 @@ set -u
 plugin=$1
 pmd=$2
 profile=$3
-huge=/dev/hugepages-spapr-test
 
-command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not installed"; exit 77; }
-. "$(dirname "$0")/../lib/hugepages.sh"
-test_hugepages_or_skip "$huge" 48
-
-# A build tree under a world-writable path (/tmp) cannot be loaded with -d.
-. "$(dirname "$0")/../../apps/lib/dpdk-plugin-path.sh"
-dpdk_plugin_paths "$plugin" "$pmd" || exit 1
+. "$(dirname "$0")/../lib/testpmd-env.sh"
+testpmd_env "$plugin" "$pmd"
 plugin=${DPDK_PLUGIN_PATHS[0]} pmd=${DPDK_PLUGIN_PATHS[1]}
-trap dpdk_plugin_cleanup EXIT
 
 prefix=spapr-eeh-$$
 # testpmd runs commands in order; the sleeps only let frames flow.

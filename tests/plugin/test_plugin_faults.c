@@ -214,6 +214,42 @@ static enum run_result phase_growth(struct spapr_model *m, const char *faults)
 	return r;
 }
 
+/*
+ * An indirect window with a little room (the capped profile): growth past
+ * it is refused by the allocation validator before any kernel call, so the
+ * armed fault cannot fire and nothing changes; growth that fits then meets
+ * the fault in the ALLOC event and must leave the state as it was.
+ */
+static enum run_result phase_capacity(struct spapr_model *m, const char *faults)
+{
+	const struct rte_memzone *mz, *fill;
+	struct snap before, now;
+	enum run_result r;
+
+	/* Most of -m 32 first, so that the memzones below need growth. */
+	fill = rte_memzone_reserve("t_fault_fill", 24u << 20, SOCKET_ID_ANY, 0);
+	if (fill == NULL)
+		return RUN_SETUP;
+	snap_take(m, &before);
+	if (arm(m, faults))
+		return RUN_SETUP;
+	mz = rte_memzone_reserve("t_fault_past", 40u << 20, SOCKET_ID_ANY, 0);
+	snap_take(m, &now);
+	if (mz != NULL || spapr_model_faults_fired(m) != 0 || !snap_equal(&now, &before)) {
+		fprintf(stderr, "growth past the window's room was %s\n",
+			mz != NULL ? "granted" : "refused with kernel calls or changes");
+		return RUN_BROKEN;
+	}
+	mz = rte_memzone_reserve("t_fault_fits", 16u << 20, SOCKET_ID_ANY, 0);
+	if (mz == NULL)
+		return RUN_SETUP;
+	r = judge(m, &before);
+	spapr_model_fault_clear(m);
+	rte_memzone_free(mz);
+	rte_memzone_free(fill);
+	return r;
+}
+
 /* The FREE event cannot be vetoed: clean = as if the removal succeeded. */
 static enum run_result phase_shrink(struct spapr_model *m, const char *faults)
 {
@@ -312,6 +348,8 @@ static int run_child(const char *profile, const char *phase, const char *faults)
 		r = phase_growth(m, faults);
 	else if (strcmp(phase, "shrink") == 0)
 		r = phase_shrink(m, faults);
+	else if (strcmp(phase, "capacity") == 0)
+		r = phase_capacity(m, faults);
 	else if (strcmp(phase, "user_map") == 0)
 		r = phase_user_map(m, faults);
 	else if (strcmp(phase, "user_unmap") == 0)
@@ -342,6 +380,7 @@ struct sweep {
 	const char *phase;
 	const char *faults[16];
 	bool once;	/* n = 1 only (teardown) */
+	bool capped;	/* only on the capped profile (an indirect window with little room) */
 };
 
 static const struct sweep sweeps[] = {
@@ -349,16 +388,18 @@ static const struct sweep sweeps[] = {
 		    "set_iommu:%u", "get_info:%u", "tce_remove:%u", "tce_create:%u",
 		    "register_memory:%u", "map_dma:%u", "level_alloc:%u", "pin:%u",
 		    "hcall:%u", "map_dma:%u,unmap_dma:1", "map_dma:%u,unregister_memory:1",
-		    "map_dma:%u,tce_remove:1", NULL }, false },
+		    "map_dma:%u,tce_remove:1", NULL }, false, false },
 	{ "growth", { "register_memory:%u", "map_dma:%u", "pin:%u", "hcall:%u",
-		      "map_dma:%u,unmap_dma:1", "map_dma:%u,unregister_memory:1", NULL }, false },
-	{ "shrink", { "unmap_dma:%u", "unregister_memory:%u", "hcall:%u", NULL }, false },
+		      "map_dma:%u,unmap_dma:1", "map_dma:%u,unregister_memory:1", NULL }, false, false },
+	{ "shrink", { "unmap_dma:%u", "unregister_memory:%u", "hcall:%u", NULL }, false, false },
+	{ "capacity", { "register_memory:%u", "map_dma:%u", "pin:%u", "hcall:%u",
+			"map_dma:%u,unmap_dma:1", NULL }, false, true },
 	{ "user_map", { "register_memory:%u", "map_dma:%u", "pin:%u",
-			"map_dma:%u,unmap_dma:1", "map_dma:%u,unregister_memory:1", NULL }, false },
+			"map_dma:%u,unmap_dma:1", "map_dma:%u,unregister_memory:1", NULL }, false, false },
 	{ "user_unmap", { "unmap_dma:%u", "unregister_memory:%u", "unmap_dma:%u,map_dma:1",
-			  NULL }, false },
+			  NULL }, false, false },
 	{ "teardown", { "tce_remove:%u", "unregister_memory:%u", "group_unset_container:%u",
-			"close:%u", "tce_remove:%u,unmap_dma:1", NULL }, true },
+			"close:%u", "tce_remove:%u,unmap_dma:1", NULL }, true, false },
 };
 
 /* n = 1..6, then a spread up to 24 (memory of 16-21 pages makes 16-21 MAPs). */
@@ -388,10 +429,14 @@ static enum run_result run_one(const char *self, const char *profile, const char
 	return (enum run_result)WEXITSTATUS(st);
 }
 
-static void sweep_profile(const char *self, const char *profile, struct totals *t)
+/* @capped: run the sweeps of the capped profile, else all others. */
+static void sweep_profile(const char *self, const char *profile, bool capped, struct totals *t)
 {
 	for (size_t s = 0; s < NSWEEPS; s++) {
 		const struct sweep *sw = &sweeps[s];
+
+		if (sw->capped != capped)
+			continue;
 
 		for (unsigned int f = 0; sw->faults[f] != NULL; f++) {
 			size_t last = sw->once ? 1 : sizeof(nths) / sizeof(nths[0]);
@@ -427,13 +472,18 @@ int main(int argc, char **argv)
 {
 	static const char *const profiles[] = { "powernv9", "pseries-kvm" };
 	struct totals t = { 0 };
+	char capped[64];
 
 	if (argc == 4)
 		return run_child(argv[1], argv[2], argv[3]);
 	plugin_hugepages(64);
 	t_current = "fault sweep";
 	for (size_t p = 0; p < sizeof(profiles) / sizeof(profiles[0]); p++)
-		sweep_profile("/proc/self/exe", profiles[p], &t);
+		sweep_profile("/proc/self/exe", profiles[p], false, &t);
+	/* 1024 TCEs: a 64 MiB window for the 32 MiB of -m 32 and ~30 MiB of room. */
+	T_EQ(plugin_capped_profile(capped, 1024), 0);
+	sweep_profile("/proc/self/exe", capped, true, &t);
+	unlink(capped);
 	for (size_t s = 0; s < NSWEEPS; s++)
 		printf("%-10s %3u faulted runs, %3u clean, %3u leak reported\n", sweeps[s].phase,
 		       t.phase_runs[s], t.phase_runs[s] - t.phase_reported[s], t.phase_reported[s]);
