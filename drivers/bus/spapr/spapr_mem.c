@@ -467,6 +467,15 @@ void spapr_mem_user_forget(void)
 
 /* ---- memory events: growth and shrink after init ---- */
 
+/*
+ * DPDK gives memory events no way to refuse (the callback returns void) and
+ * mempool populate turns RTE_BAD_IOVA into the physical address
+ * (rte_mempool.c get_iova() -> rte_mem_virt2iova()): say what that means.
+ */
+#define BAD_IOVA_NOTE " (DPDK cannot be made to refuse this memory: mbufs placed in it get " \
+	"its physical addresses from mempool populate, which no window maps, and devices " \
+	"fault on them; do not use it for DMA)"
+
 static void mark_bad(const struct rte_memseg_list *msl, uint64_t va, uint64_t len)
 {
 	for (uint64_t off = 0; off < len; off += msl->page_sz) {
@@ -487,7 +496,7 @@ static int event_alloc(const struct rte_memseg_list *msl, uint64_t va, uint64_t 
 	int rc;
 
 	if (r == NULL) {
-		SPAPR_LOG(ERR, "memory growth at 0x%" PRIx64 " (+%" PRIu64 " bytes) cannot be mapped: out of memory for %u region(s); its IOVAs are set to RTE_BAD_IOVA\n",
+		SPAPR_LOG(ERR, "memory growth at 0x%" PRIx64 " (+%" PRIu64 " bytes) cannot be mapped: out of memory for %u region(s); its IOVAs are set to RTE_BAD_IOVA" BAD_IOVA_NOTE "\n",
 			  va, len, n);
 		mark_bad(msl, va, len);
 		return -ENOMEM;
@@ -516,7 +525,7 @@ static int event_alloc(const struct rte_memseg_list *msl, uint64_t va, uint64_t 
 	rc = k ? add_regions(r, k, why, sizeof(why)) : 0;
 	free(r);
 	if (rc) {
-		SPAPR_LOG(ERR, "memory growth at 0x%" PRIx64 " (+%" PRIu64 " bytes) cannot be mapped: %s; its IOVAs are set to RTE_BAD_IOVA\n",
+		SPAPR_LOG(ERR, "memory growth at 0x%" PRIx64 " (+%" PRIu64 " bytes) cannot be mapped: %s; its IOVAs are set to RTE_BAD_IOVA" BAD_IOVA_NOTE "\n",
 			  va, len, why);
 		mark_bad(msl, va, len);
 		return rc;

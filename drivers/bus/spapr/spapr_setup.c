@@ -406,9 +406,12 @@ static void room_text(const struct spapr_dma_plan *p, uint64_t end, char *buf, s
 	if (p->mode == SPAPR_DMA_MODE_DIRECT)
 		snprintf(buf, len, "room: any memory below IOVA 0x%" PRIx64 " (bound: the 1:1 window)",
 			 end);
-	else
+	else if (p->room_bound[0])
 		snprintf(buf, len, "room for %" PRIu64 " MiB (bound: %s)", p->room_bytes >> 20,
-			 p->room_bound[0] ? p->room_bound : spapr.capacity.bound);
+			 p->room_bound);
+	else	/* the window holds what was planned (and its rounding up) */
+		snprintf(buf, len, "room for %" PRIu64 " MiB (bound: %s = %" PRIu64 " MiB)",
+			 p->room_bytes >> 20, spapr.capacity.bound, spapr.capacity.growth >> 20);
 }
 
 int spapr_plan_line(unsigned int i, char *buf, size_t len)
