@@ -60,7 +60,7 @@ static void test_plan_names_budget(void)
 	T_CHECK(strstr(line, "(bound: TCE budget 32 MiB window)") != NULL);
 	rte_spapr_info_get(&info);
 	T_CHECK(info.growth_room > 0 && info.growth_room < 32 * MiB);
-	T_EQU(info.growth_refused, 0);
+	T_EQU(info.growth_denied, 0);
 }
 
 static void test_malloc_past_capacity(void)
@@ -73,12 +73,12 @@ static void test_malloc_past_capacity(void)
 	while (n < MAX_CHUNKS && (p[n] = rte_malloc("t_cap", CHUNK, 0)) != NULL)
 		n++;
 	rte_spapr_info_get(&after);
-	if (after.growth_refused == before.growth_refused && n < MAX_CHUNKS)
+	if (after.growth_denied == before.growth_denied && n < MAX_CHUNKS)
 		T_SKIP("hugepages ran out before the window did (%u chunks)", n);
 	printf("%u chunks of %llu MiB granted, then refused; room left %" PRIu64 " KiB\n", n,
 	       CHUNK / MiB, after.growth_room >> 10);
 	T_CHECK(n >= 1 && n < 32 * MiB / CHUNK);
-	T_CHECK(after.growth_refused > before.growth_refused);
+	T_CHECK(after.growth_denied > before.growth_denied);
 	T_EQU(after.mem_event_errors, before.mem_event_errors);
 	for (unsigned int i = 0; i < n; i++)
 		bad += !dev_reaches(rte_malloc_virt2iova(p[i]), p[i], CHUNK);
@@ -118,7 +118,7 @@ static void test_mempool_past_capacity(void)
 	T_EQ(rte_errno, ENOMEM);
 	rte_mempool_free(mp);
 	rte_spapr_info_get(&after);
-	T_CHECK(after.growth_refused > before.growth_refused);
+	T_CHECK(after.growth_denied > before.growth_denied);
 	T_EQU(after.growth_room, before.growth_room);
 	mp = rte_pktmbuf_pool_create("t_cap_small", 2048, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     SOCKET_ID_ANY);

@@ -89,7 +89,7 @@ struct rte_spapr_info {
 	uint64_t mem_events;		/**< memory hotplug events handled */
 	uint64_t mem_event_errors;
 	uint64_t growth_room;		/**< bytes of memory growth the windows can still map */
-	uint64_t growth_refused;	/**< allocations refused because they could not be mapped */
+	uint64_t growth_denied;	/**< allocations denied because they could not be mapped */
 };
 void rte_spapr_info_get(struct rte_spapr_info *info);
 

@@ -552,7 +552,7 @@ void rte_spapr_info_get(struct rte_spapr_info *info)
 	info->mem_bytes = spapr.mem_bytes;
 	info->mem_events = spapr.mem_events;
 	info->mem_event_errors = spapr.mem_event_errors;
-	info->growth_refused = spapr.growth_refused;
+	info->growth_denied = spapr.growth_denied;
 	if (spapr.ncont) {
 		spapr_mem_lock();
 		info->growth_room = spapr_capacity_room();

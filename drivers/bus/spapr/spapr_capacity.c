@@ -200,14 +200,16 @@ static int validate(int socket, size_t cur_limit, size_t new_len)
 	spapr_mem_unlock();
 	if (grow <= room)
 		return 0;
-	/* DPDK retries smaller pieces after a refusal: warn once, count all. */
-	if (spapr.growth_refused++ == 0)
-		SPAPR_LOG(WARNING, "refused %" PRIu64 " KiB of memory growth on socket %d: the DMA "
-			  "window(s) can map only %" PRIu64 " KiB more; the allocation fails as "
-			  "out of memory (further refusals are logged at DEBUG level and counted "
-			  "in growth_refused)\n", grow >> 10, socket, room >> 10);
+	/* Applications probe with large pools and retry smaller ones (OVS, and
+	 * DPDK itself in smaller pieces): this is their out-of-memory, not a
+	 * plugin failure. Said once at INFO, then at DEBUG; all counted. */
+	if (spapr.growth_denied++ == 0)
+		SPAPR_LOG(INFO, "memory growth of %" PRIu64 " KiB on socket %d denied: the DMA "
+			  "window(s) can map only %" PRIu64 " KiB more, so the allocation fails as "
+			  "out of memory (later denials are logged at DEBUG level and counted in "
+			  "growth_denied)\n", grow >> 10, socket, room >> 10);
 	else
-		SPAPR_LOG(DEBUG, "refused %" PRIu64 " KiB of memory growth on socket %d (room %"
+		SPAPR_LOG(DEBUG, "memory growth of %" PRIu64 " KiB on socket %d denied (room %"
 			  PRIu64 " KiB)\n", grow >> 10, socket, room >> 10);
 	return -1;
 }

@@ -55,7 +55,7 @@ struct spapr_state {
 	bool cb_registered;
 	bool backend_from_env;		/* backend=model set by SPAPR_DPDK_OPTS only */
 	uint64_t mem_bytes, mem_events, mem_event_errors;
-	uint64_t growth_refused;	/* allocations the validator refused */
+	uint64_t growth_denied;	/* allocations the validator denied */
 	uint64_t memlock_limit;		/* the policy's: SPAPR_DMA_UNLIMITED or bytes */
 	struct spapr_capacity capacity;	/* what the last container was planned for */
 };

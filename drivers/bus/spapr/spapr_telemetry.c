@@ -95,7 +95,7 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	spapr_compat_tel_add_dict_uint(d, "iova_free", tot.iova_free);
 	spapr_compat_tel_add_dict_uint(d, "mem_events", spapr.mem_events);
 	spapr_compat_tel_add_dict_uint(d, "mem_event_errors", spapr.mem_event_errors);
-	spapr_compat_tel_add_dict_uint(d, "growth_refused", spapr.growth_refused);
+	spapr_compat_tel_add_dict_uint(d, "growth_denied", spapr.growth_denied);
 	for (unsigned int k = 0; k < SPAPR_DMA_OP_COUNT; k++)
 		spapr_compat_tel_add_dict_uint(d, spapr_dma_op_name(k), tot.ops[k]);
 	return 0;
