@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# run-l2fwd.sh L2FWD PROFILE [fault] - examples/l2fwd-spapr in model mode with
-# two net_null ports: it must print the plugin's plan, forward, see every
+# run-l2fwd.sh L2FWD PROFILE [fault|nom] - examples/l2fwd-spapr in model mode
+# with two net_null ports: it must print the plugin's plan, forward, see every
 # device DMA land in its mbuf and (with "fault") recover from one DMA fault.
+# "nom": without -m, so that the mbuf pools are heap growth after the probe.
 # Exit 77 (skip) without root or 2 MiB hugepages, as tests/plugin does.
 set -u
 app=$1
@@ -16,8 +17,10 @@ test_hugepages_or_skip "$huge" 48
 
 appargs=(--bursts 2000)
 [ "$mode" = fault ] && appargs+=(--fault-at 100)
+mem=(-m 64)
+[ "$mode" = nom ] && mem=()
 prefix=spapr-l2fwd-$$
-out=$(timeout 60 "$app" -l 0 -m 64 --no-pci --no-telemetry --file-prefix "$prefix" \
+out=$(timeout 60 "$app" -l 0 "${mem[@]}" --no-pci --no-telemetry --file-prefix "$prefix" \
 	--huge-dir "$huge" --huge-unlink --iova-mode=pa \
 	-a "bus=spapr,backend=model,profile=$profile" \
 	--vdev net_null0 --vdev net_null1 -- "${appargs[@]}" 2>&1)
