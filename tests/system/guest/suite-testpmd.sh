@@ -19,10 +19,12 @@ PLUGIN=/opt/spapr-dpdk/librte_bus_spapr.so
 TP_MEM=64		# MiB of DPDK memory
 TP_FWD_SECONDS=${TP_FWD_SECONDS:-10}
 TP_START_TIMEOUT=180	# guest seconds to the prompt
+TP_VA_STARTS=0		# start-ups per set of va_starts (spapr.tp_va_starts=N)
 SUITE=testpmd
 for w in $(cat /proc/cmdline); do
 	case $w in
 	spapr.tp_start_timeout=*) TP_START_TIMEOUT=${w#*=} ;;
+	spapr.tp_va_starts=*) TP_VA_STARTS=${w#*=} ;;
 	spapr.suite=*) SUITE=${w#*=} ;;
 	esac
 done
@@ -158,4 +160,36 @@ run_mode indirect "$IND_EXPECT" "policy=indirect" "-d $PLUGIN"
 run_mode budget refuse "table_budget=4K" "-d $PLUGIN"
 run_mode memlock refuse-memlock "" "-d $PLUGIN" spapr-lowcap-run 1024 --
 run_mode baseline any "" ""
+
+# va_starts SET N [EAL ARGS]: N start-ups of testpmd with the plugin, to the
+# prompt and out at once, with --no-huge (IOVA as VA, the window at 0 must
+# reach DPDK's memory): where the memory landed and the window each time, as
+# "@@ V set=SET start=I exit=RC high=0|1 <plan> | <memory line>" (high: the
+# plugin's WARNING that the memory is not at DPDK's address hint).
+va_starts() {
+	vset=$1 n=$2 i=1
+	shift 2
+	while [ "$i" -le "$n" ]; do
+		log=/tmp/va-$vset-$i.log
+		# shellcheck disable=SC2086 # word lists
+		echo quit | timeout "$TP_START_TIMEOUT" dpdk-testpmd --lcores 0@0,1@0 -n 1 \
+			--file-prefix tpva $MEMARGS $ALLOW -d $PLUGIN "$@" --log-level=bus.spapr:info \
+			-- -i --total-num-mbufs=4096 --rxd=256 --txd=256 >"$log" 2>&1
+		rc=$?
+		plan=$(sed -n 's/^spapr: plan: container 0 ([^)]*): \(.*window [^ ]* [0-9]* KiB TCEs, [0-9]* level(s)\).* locked \([0-9]*\) KiB.*/\1, locked \2 KiB/p' "$log" | head -n 1)
+		mem=$(sed -n 's/^spapr: memory for IOVA as VA: //p' "$log" | head -n 1)
+		high=$(grep -c 'not at its address hint' "$log")
+		echo "@@ V set=$vset start=$i exit=$rc high=$high ${plan:-no plan} | ${mem:-no memory line}" >>/tmp/results.txt
+		grep -m1 'not at its address hint' "$log" | sed "s/^/@@ V set=$vset start=$i /" >>/tmp/results.txt
+		i=$((i + 1))
+	done
+}
+# The default start-up, then with the --base-virtaddr the plugin advises.
+case $MEMARGS in
+--no-huge*)
+	if [ "$TP_VA_STARTS" -gt 0 ]; then
+		va_starts default "$TP_VA_STARTS"
+		va_starts low "$TP_VA_STARTS" --base-virtaddr=0x1000000
+	fi ;;
+esac
 echo "@@ END" >>/tmp/results.txt

@@ -155,8 +155,34 @@ suite_testpmd_check() {
 		summary+=("spapr-info FAIL(exit ${info_rc:-none}${errors:+, errors $errors})")
 		ok=0
 	fi
+	tp_va_check "$file" summary || ok=0
 	echo "testpmd: $target: ${summary[*]}"
 	((ok))
+}
+
+# The start-up series of TP_VA_STARTS (@@ V records, --no-huge only): with
+# the advised --base-virtaddr every start has the same window and no
+# warning; by default, every start whose window differs from the most
+# common one carries the plugin's warning (where the memory is, what to do).
+tp_va_check() {
+	local file=$1 set n windows common bad
+	local -n sum=$2
+	grep -q '^@@ V set=' "$file" || return 0
+	for set in default low; do
+		n=$(grep -c "^@@ V set=$set start=[0-9]* exit=" "$file")
+		windows=$(sed -n "s/^@@ V set=$set start=[0-9]* exit=0 high=[01] \([^|]*window [^ ]*\) .*/\1/p" "$file" |
+			sort | uniq -c | sort -rn)
+		common=$(awk 'NR == 1 { $1 = ""; sub(/^ /, ""); print }' <<<"$windows")
+		sum+=("va-$set: $n starts, windows: $(awk '{ c = $1; $1 = ""; sub(/^ /, ""); printf "%s%s x%s", sep, $0, c; sep = "; " }' <<<"$windows")")
+		if [[ $set == low ]]; then
+			bad=$(grep "^@@ V set=low start=[0-9]* exit=" "$file" | grep -v -F "$common" -c)
+			bad=$((bad + $(grep -c "^@@ V set=low start=[0-9]* exit=[0-9]* high=1" "$file")))
+		else
+			bad=$(grep "^@@ V set=default start=[0-9]* exit=[0-9]* high=0" "$file" | grep -v -F "$common" -c)
+		fi
+		((bad == 0)) || { sum+=("va-$set FAIL ($bad start(s))"); return 1; }
+	done
+	return 0
 }
 
 # Suite "virtio": the same runs on two modern virtio-net-pci NICs (DPDK's
