@@ -133,7 +133,7 @@ void spapr_va_report(void)
 	expected = hint + va_need(&s);
 	if (s.top <= expected || pow2_at_least(s.top) <= pow2_at_least(expected))
 		return;
-	if (!va_taken(hint, hint + s.bytes, &s, who, sizeof(who)))
+	if (!va_taken(hint, hint + va_need(&s), &s, who, sizeof(who)))
 		snprintf(who, sizeof(who), "it was taken when DPDK reserved its memory");
 	va_remedy(&s, remedy, sizeof(remedy));
 	SPAPR_LOG(WARNING, "DPDK's memory is at 0x%" PRIx64 "-0x%" PRIx64 ", not at its address "
