@@ -66,11 +66,13 @@ static uint64_t pow2_at_least(uint64_t v)
 
 /*
  * The first mapping of this process that overlaps [@lo, @hi), other than
- * DPDK's own memory (the span @s), in words in @who. False when none.
+ * DPDK's own memory (the span @s) and files, in words in @who. False when
+ * none.
  */
 static bool va_taken(uint64_t lo, uint64_t hi, const struct va_span *s, char *who, size_t len)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
+	const char *rundir = rte_eal_get_runtime_dir();
 	char line[512];
 	bool taken = false;
 
@@ -83,6 +85,9 @@ static bool va_taken(uint64_t lo, uint64_t hi, const struct va_span *s, char *wh
 		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %255s", &a, &b, path) < 2)
 			continue;
 		if (b <= lo || a >= hi || (a >= s->low && b <= s->top))
+			continue;
+		/* DPDK's own config and fbarray files: reserved at the hint first. */
+		if (rundir[0] != '\0' && strncmp(path, rundir, strlen(rundir)) == 0)
 			continue;
 		taken = true;
 		if (path[0] == '/')
