@@ -5,7 +5,7 @@
 # DPDK's own net_e1000_em PMD, three ways in this one guest:
 #   plugin    -d librte_bus_spapr.so, default options (policy=auto)
 #   indirect  the same with SPAPR_DPDK_OPTS=policy=indirect
-#   baseline  no plugin: DPDK 22.11's own sPAPR code
+#   baseline  no plugin: stock DPDK's own sPAPR code
 # (the baseline runs last: if it fails it may leave the PE in a state that
 # says nothing about the plugin). Each run is under strace, which counts
 # the VFIO ioctls until testpmd's prompt. Forwarding: "start tx_first",
@@ -50,6 +50,8 @@ fi
 ALLOW=''
 for n in $NICS; do ALLOW="$ALLOW -a $n"; done
 echo "testpmd memory: $MEMARGS; kernel $(cat /etc/kernel-release); page size $(getconf PAGESIZE 2>/dev/null || echo ?)" >>/tmp/env.txt
+# The DPDK of this initramfs (the host staged its exact Debian version).
+echo "dpdk $(cat /etc/dpdk-version 2>/dev/null || echo unknown)" >>/tmp/env.txt
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 elapsed_s() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -129,7 +131,7 @@ run_mode() {
 	grep -E 'spapr: (plan|DMA set up|memory)|DMA window|Using IOMMU type|start address|[Hh]ighest VA' "$log" |
 		sed "s/^/@@ W mode=$name /" | head -n 8 >>/tmp/results.txt
 	# (EAL tries IOMMU type 1 first on every machine: not an error here.)
-	grep -E 'spapr: .*(fail|refus|block|undone)|EAL: .*([Ee]rror|[Cc]annot|fail|unsupported)|PANIC|Cause:' "$log" |
+	grep -E 'spapr: .*(fail|refus|block|undone)|(EAL|VFIO): .*([Ee]rror|[Cc]annot|fail|unsupported)|PANIC|Cause:' "$log" |
 		grep -v 'Set IOMMU type 1 ' | sed "s/^/@@ E mode=$name /" | head -n 8 >>/tmp/results.txt
 	if [ $started != yes ]; then
 		tail -n 25 "$log" | sed "s/^/@@ L mode=$name /" >>/tmp/results.txt
@@ -144,7 +146,7 @@ spapr-info --mem ${TP_MEM}M >/tmp/spapr-info.txt 2>&1
 echo "@@ N spapr-info exit=$?" >>/tmp/results.txt
 sed 's/^/@@ N /' /tmp/spapr-info.txt >>/tmp/results.txt
 # Which modes must forward: the plugin always; forced indirect needs IOVA
-# as PA, which DPDK 22.11 cannot give without hugepages (no physical
+# as PA, which DPDK cannot give without hugepages (no physical
 # addresses), so there the plugin must refuse with its reason.
 case $MEMARGS in
 --no-huge*) IND_EXPECT=refuse ;;

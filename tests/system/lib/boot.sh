@@ -19,8 +19,11 @@ qemu_args() {
 	local target=$1 suite=$2 boot=$3 m flav i net nic
 	m=$(target_machine "$target")
 	flav=$(target_flavour "$target")
+	# The initramfs of the flavour, and of the target's DPDK if it has one.
+	local initrd=$flav
+	[[ $target == *@* ]] && initrd+=@$(target_dpdk "$target")
 	QEMU_ARGS=(-M "$m" -m 2G -smp 1 -nographic -no-reboot
-		   -kernel "${VMLINUX_OF[$flav]}" -initrd "${INITRD_OF[$flav]}")
+		   -kernel "${VMLINUX_OF[$flav]}" -initrd "${INITRD_OF[$initrd]}")
 	[[ $m == pseries ]] && QEMU_ARGS+=(-vga none)
 	for ((i = 0; i < NICS; i++)); do
 		net="user,id=n$i,restrict=on"
@@ -59,10 +62,13 @@ qemu_args() {
 }
 
 # Results of suite diff keep the names the replay data uses (<m>.txt,
-# <m>-boot<n>.txt); other suites are <target>-<suite>.txt.
+# <m>-boot<n>.txt); other suites are <target>-<suite>.txt, and the DPDK
+# suites <target>-<suite>-dpdk<LTS>.txt.
 boot_tag() {
-	local target=$1 suite=$2 boot=$3 tag=$1
+	local target=$1 suite=$2 boot=$3 tag
+	tag=$(target_name "$1")
 	[[ $suite != diff ]] && tag+=-$suite
+	[[ $target == *@* ]] && tag+=-dpdk$(target_dpdk "$target")
 	((boot)) && tag+=-boot$boot
 	echo "$tag"
 }
@@ -218,9 +224,13 @@ target_kernel() {
 	echo "${KVER_OF[$flav]:-?} (${KPKG_VERSION_OF[$flav]:-?})"
 }
 
-# The DPDK a job ran: the ppc64el Debian DPDK for testpmd and virtio.
+# The DPDK a job (suite $1, target $2) ran: the exact Debian ppc64el DPDK
+# of the target's LTS.
 job_dpdk() {
-	case $1 in testpmd | virtio) echo "${DPDK_VERSION:-}" ;; *) echo "" ;; esac
+	local v
+	v=$(target_dpdk "$2")
+	[[ -n $v ]] && echo "${DPDK_VERSION_OF[$v]:-$v}"
+	return 0
 }
 
 write_summary() {
@@ -250,10 +260,21 @@ write_summary() {
 			[[ ${job%%:*} == diff ]] && continue
 			((first)) || printf ','
 			first=0
-			printf '{"suite":"%s","target":"%s","kernel":"%s","dpdk":"%s","status":"%s","wall_s":%s,"verdict":"%s"}' \
-				"${job%%:*}" "${job#*:}" "$(target_kernel "${job#*:}")" "$(job_dpdk "${job%%:*}")" \
+			printf '{"suite":"%s","target":"%s","kernel":"%s","dpdk_lts":"%s","dpdk":"%s","status":"%s","wall_s":%s,"verdict":"%s"}' \
+				"${job%%:*}" "$(target_name "${job#*:}")" "$(target_kernel "${job#*:}")" \
+				"$(target_dpdk "${job#*:}")" "$(job_dpdk "${job%%:*}" "${job#*:}")" \
 				"${SUITE_STATUS[$job]:-fail}" "${SUITE_TIME[$job]:-0}" \
 				"$(json_escape "${SUITE_VERDICT[$job]:-}")"
+		done
+		# Jobs of a DPDK version that cannot run here (lib/suite-testpmd.sh).
+		local v
+		for job in "${SKIPPED_JOBS[@]}"; do
+			v=$(target_dpdk "${job#*:}")
+			((first)) || printf ','
+			first=0
+			printf '{"suite":"%s","target":"%s","kernel":"%s","dpdk_lts":"%s","dpdk":"","status":"skipped","wall_s":0,"verdict":"%s"}' \
+				"${job%%:*}" "$(target_name "${job#*:}")" "$(target_kernel "${job#*:}")" "$v" \
+				"$(json_escape "$(skipped_verdict "$job")")"
 		done
 		printf ']}\n'
 	} >"$RESULTS/summary.json"
@@ -263,10 +284,18 @@ write_summary() {
 	for job in "${JOBS_LIST[@]}"; do
 		[[ ${job%%:*} == diff ]] || echo "${SUITE_VERDICT[$job]:-}"
 	done
+	for job in "${SKIPPED_JOBS[@]}"; do skipped_verdict "$job"; done
 	for m in "${DIFF_MACHINES[@]}"; do
 		[[ -n ${MACHINE_AGREE[$m]:-} ]] && echo "${MACHINE_AGREE[$m]}"
 	done
 	return 0
+}
+
+# "testpmd: powernv9 DPDK 24.11: skipped: <why>" for a job that could not run.
+skipped_verdict() {
+	local v
+	v=$(target_dpdk "${1#*:}")
+	echo "${1%%:*}: $(target_label "${1#*:}"): skipped: ${DPDK_SKIPPED[$v]:-}"
 }
 
 # One line naming every version the run used.
@@ -275,6 +304,10 @@ versions_line() {
 	for flav in "${FLAVOURS[@]}"; do
 		[[ -n ${KVER_OF[$flav]:-} ]] && out+=" kernel ${KVER_OF[$flav]} (${KPKG_VERSION_OF[$flav]});"
 	done
-	[[ -n ${DPDK_VERSION:-} ]] && out+=" DPDK $DPDK_VERSION (Debian ppc64el);"
+	local v
+	for v in "${DPDK_LTS_LIST[@]}"; do
+		[[ -n ${DPDK_VERSION_OF[$v]:-} ]] && out+=" DPDK ${DPDK_VERSION_OF[$v]} (Debian ${DPDK_RELEASE_OF[$v]} ppc64el);"
+		[[ -n ${DPDK_SKIPPED[$v]:-} ]] && out+=" DPDK $v skipped;"
+	done
 	echo "$out QEMU ${QEMU_VERSION:-?}"
 }

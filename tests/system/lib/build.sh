@@ -13,16 +13,19 @@ GUEST_MODULES=(vfio vfio_iommu_spapr_tce vfio_pci_core vfio_pci)
 
 # meson setup once per build dir, then ninja on one target.
 # $1 build dir, $2 target, $3... extra meson setup arguments.
+# MESON_RUN: a command that meson and ninja run under (the in-userland
+# of another Debian release; empty: this machine).
+MESON_RUN=()
 meson_build_target() {
 	local dir=$1 target=$2 logf
 	shift 2
 	logf=$LOGDIR/$(basename "$dir")-build.log
 	if [[ ! -e $dir/build.ninja ]]; then
 		rm -rf "$dir"
-		meson setup "$@" "$dir" "$TOPDIR" >"$logf" 2>&1 ||
+		"${MESON_RUN[@]}" meson setup "$@" "$dir" "$TOPDIR" >"$logf" 2>&1 ||
 			fail "meson setup $(basename "$dir") failed (see $logf): $(tail -n 3 "$logf" | tr '\n' ' ')"
 	fi
-	ninja -C "$dir" -j2 "$target" >"$logf.ninja" 2>&1 ||
+	"${MESON_RUN[@]}" ninja -C "$dir" -j2 "$target" >"$logf.ninja" 2>&1 ||
 		fail "building $target in $(basename "$dir") failed (see $logf.ninja): $(grep -m3 -E 'error|ERROR' "$logf.ninja" | tr '\n' ' ')"
 }
 
@@ -114,21 +117,27 @@ module_closure() {
 	done
 }
 
-# The initramfs of kernel flavour $1: busybox, that kernel's vfio modules,
-# init and every selected suite (suite_<name>_stage ROOT adds its files).
+# The initramfs $1: kernel flavour (4k, 64k) and, for the DPDK suites, the
+# DPDK LTS (64k@24.11): busybox, that kernel's vfio modules, init and every
+# selected suite of its kind (suite_<name>_stage ROOT [DPDK] adds its files).
 build_initramfs() {
-	local flav=$1 kver=${KVER_OF[$1]} root=$WORK/initramfs-$1 f s moddir
+	local key=$1 flav=${1%@*} dpdk='' kver root f s moddir
+	[[ $key == *@* ]] && dpdk=${key#*@}
+	kver=${KVER_OF[$flav]} root=$WORK/initramfs-$key
 	moddir=$CACHE/kernel/lib/modules/$kver
 	[[ $flav == 64k ]] && moddir=$CACHE/kernel-64k/lib/modules/$kver
-	INITRD_OF[$flav]=$WORK/initrd-$kver.cpio
+	INITRD_OF[$key]=$WORK/initrd-$kver${dpdk:+-dpdk$dpdk}.cpio
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,etc,suites}
 	cp "$CACHE/busybox/bin/busybox" "$root/bin/busybox"
 	cp "$SYSDIR/guest/init" "$root/init"
 	chmod 755 "$root/init" "$root/bin/"*
+	local staged=()
 	for s in "${SUITES[@]}"; do
+		if dpdk_suite "$s"; then [[ -n $dpdk ]] || continue; else [[ -z $dpdk ]] || continue; fi
 		cp "$SYSDIR/guest/suite-$s.sh" "$root/suites/$s.sh"
-		"suite_${s}_stage" "$root"
+		"suite_${s}_stage" "$root" ${dpdk:+"$dpdk"}
+		staged+=("$s")
 	done
 	MOD_DONE=()
 	MOD_FILES=()
@@ -144,8 +153,8 @@ build_initramfs() {
 	done
 	echo "$kver" >"$root/etc/kernel-release"
 	(cd "$root" && find . -print0 | sort -z |
-		cpio --null -o -H newc --owner 0:0 --quiet) >"${INITRD_OF[$flav]}"
-	log "initramfs $flav $(du -h "${INITRD_OF[$flav]}" | cut -f1): busybox, $(tr '\n' ' ' <"$root/lib/modules/order")suites ${SUITES[*]}"
+		cpio --null -o -H newc --owner 0:0 --quiet) >"${INITRD_OF[$key]}"
+	log "initramfs $key $(du -h "${INITRD_OF[$key]}" | cut -f1): busybox, $(tr '\n' ' ' <"$root/lib/modules/order")suites ${staged[*]}${dpdk:+ with DPDK ${DPDK_VERSION_OF[$dpdk]:-$dpdk}}"
 }
 
 declare -A INITRD_OF=()

@@ -111,8 +111,11 @@ kernel_package_name() {
 # two versions), so its first record is not it. awk reads its whole input:
 # a reader that stops early (head, grep -q) kills apt-cache with SIGPIPE,
 # which pipefail turns into the failure of the whole run.
+# APT_OPTS: options of another package index than the machine's (a
+# private apt configuration for another Debian release; lib/sysroot.sh).
+APT_OPTS=()
 apt_candidates() {
-	apt-cache policy "$@" 2>/dev/null | awk '
+	apt-cache "${APT_OPTS[@]}" policy "$@" 2>/dev/null | awk '
 		/^[^ ]/ { name = $1; sub(/:$/, "", name); sub(/:[a-z0-9]+$/, "", name) }
 		$1 == "Candidate:" && $2 != "(none)" { print name, $2 }'
 }
@@ -135,7 +138,7 @@ cached_deb() {
 download_debs() {
 	mkdir -p "$CACHE/debs"
 	log "apt-get download $(($#)) package(s): $(echo "$*" | cut -c1-100)"
-	(cd "$CACHE/debs" && apt-get download -qq "$@" >>"$LOGDIR/download.log" 2>&1) ||
+	(cd "$CACHE/debs" && apt-get "${APT_OPTS[@]}" download -qq "$@" >>"$LOGDIR/download.log" 2>&1) ||
 		skip "apt-get download failed: $(tail -n 2 "$LOGDIR/download.log" | tr '\n' ' ')"
 }
 
@@ -176,9 +179,18 @@ first_file() {
 	return 0
 }
 
+# A target is a machine name, for the DPDK suites with the DPDK LTS the
+# job runs (powernv9-64k@24.11).
 # The kernel flavour of a target: powernv9-64k -> 64k, anything else -> 4k.
-target_flavour() { [[ $1 == *-64k ]] && echo 64k || echo 4k; }
-target_machine() { echo "${1%-64k}"; }
+target_flavour() { [[ ${1%@*} == *-64k ]] && echo 64k || echo 4k; }
+target_machine() { local t=${1%@*}; echo "${t%-64k}"; }
+# The target without its DPDK (powernv9-64k), and its DPDK (24.11 or nothing).
+target_name() { echo "${1%@*}"; }
+target_dpdk() { [[ $1 == *@* ]] && echo "${1#*@}"; return 0; }
+# For verdicts: "powernv9-64k DPDK 24.11".
+target_label() {
+	if [[ $1 == *@* ]]; then echo "${1%@*} DPDK ${1#*@}"; else echo "$1"; fi
+}
 
 declare -A VMLINUX_OF=() KVER_OF=() KPKG_VERSION_OF=()
 
