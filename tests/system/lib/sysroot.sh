@@ -95,11 +95,19 @@ userland_cross_compiler() {
 	local root pkgs=(gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross)
 	root=$(userland_root "$1")
 	[[ -x $root/usr/bin/powerpc64le-linux-gnu-gcc ]] && return 0
-	log "installing ${pkgs[*]} in the $1 userland $root (undo: rm -rf ${root%/root}, or apt-get purge them there)"
-	{ chroot "$root" apt-get -qq update &&
-		chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends "${pkgs[@]}"; } >"$LOGDIR/userland-cross-$1.log" 2>&1 ||
-		skip "cannot install ${pkgs[*]} in the $1 userland: $(tail -n 2 "$LOGDIR/userland-cross-$1.log" | tr '\n' ' ')"
+	log "installing ${pkgs[*]} in the $1 userland $root (undo: chroot $root apt-get purge ${pkgs[*]})"
+	local sim logf=$LOGDIR/userland-cross-$1.log
+	chroot "$root" apt-get -qq update >"$logf" 2>&1 || true
+	# Other tests use the tree's DPDK and compiler: nothing of the tree
+	# may be upgraded along (as config/userland/mkuserland's extras).
+	sim=$(chroot "$root" apt-get -s install -y --no-install-recommends "${pkgs[@]}" 2>&1) ||
+		skip "cannot install ${pkgs[*]} in the $1 userland: $(tail -n 1 <<<"$sim")"
+	if grep -qE '^Inst [^ ]+ \[' <<<"$sim"; then
+		skip "installing ${pkgs[*]} in the $1 userland would upgrade its $(grep -E '^Inst [^ ]+ \[' <<<"$sim" | cut -d' ' -f2 | paste -sd' ' -)"
+	fi
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${pkgs[@]}" >>"$logf" 2>&1 ||
+		skip "cannot install ${pkgs[*]} in the $1 userland: $(tail -n 2 "$logf" | tr '\n' ' ')"
 }
 
 # Shared libraries whose Debian package does not follow the naming rule
