@@ -49,7 +49,7 @@ qemu_args() {
 			fi ;;
 		esac
 	done
-	APPEND="console=hvc0 panic=-1 spapr.machine=$target spapr.boot=$boot spapr.suite=$suite spapr.seed=$SEED spapr.random=$RANDOM_CASES"
+	APPEND="console=hvc0 panic=-1 spapr.machine=$(target_name "$target") spapr.boot=$boot spapr.suite=$suite spapr.seed=$SEED spapr.random=$RANDOM_CASES"
 	[[ -n ${SPAPR_CASES:-} ]] && APPEND+=" spapr.cases=$SPAPR_CASES"
 	# Debian builds virtio_pci into the kernel: it would bind the NICs at
 	# boot, before /init can hand them to vfio-pci, and on pseries its
