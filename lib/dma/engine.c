@@ -1642,6 +1642,45 @@ int spapr_dma_ctx_teardown(struct spapr_dma_ctx *ctx, struct spapr_dma_error *er
 	return first;
 }
 
+/*
+ * A group left the container: since ML-CLEAR the kernel cleared every TCE
+ * of the container's windows, the remaining groups' too (§4, trap §10.15).
+ * MAP again what the engine mapped; an entry still set (kernels before
+ * ML-CLEAR) is replaced by the same page without complaint (§3.8).
+ */
+int spapr_dma_container_remap(struct spapr_dma_container *c, struct spapr_dma_error *err)
+{
+	struct spapr_dma_leak leak = { 0 };
+	int first = 0;
+	unsigned int i;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (c->broken) {
+		err_set(err, SPAPR_DMA_STEP_BROKEN, EIO, "container %d is broken: %s", c->handle,
+			c->broken_why);
+		return -EIO;
+	}
+	for (i = 0; i < c->nmaps; i++) {
+		const struct cmap *m = &c->maps[i];
+		int rc = k_map(c, m->va, m->iova, m->len, m->prot);
+
+		if (!rc)
+			continue;
+		note_failure(&first, rc, &leak, err, SPAPR_DMA_STEP_MAP,
+			     "MAP again of 0x%llx+0x%llx at IOVA 0x%llx on container %d failed",
+			     (unsigned long long)m->va, (unsigned long long)m->len,
+			     (unsigned long long)m->iova, c->handle);
+		leak.lost_bytes += m->len;
+	}
+	if (first) {
+		leak_note(&leak, "the remaining groups' devices fault on the memory not mapped again");
+		container_break(c, &leak, "MAP after a group left");
+	}
+	err_leak(err, &leak);
+	return first;
+}
+
 bool spapr_dma_container_broken(const struct spapr_dma_container *c)
 {
 	return c->broken;

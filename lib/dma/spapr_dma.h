@@ -596,6 +596,18 @@ int spapr_dma_container_attach(struct spapr_dma_ctx *ctx, struct spapr_backend *
 int spapr_dma_container_destroy(struct spapr_dma_container *c, struct spapr_dma_error *err);
 
 /**
+ * MAP again every mapping of @c, for the groups that stay after another
+ * group of the container detached (VFIO_GROUP_UNSET_CONTAINER or its close):
+ * the kernel then clears every TCE of the container's windows, the staying
+ * groups' mappings included (§4, ML-CLEAR). Nothing else changes (windows,
+ * registrations, IOVAs). Returns 0; -EIO (step "broken", no kernel call) on
+ * a broken container; or the first MAP's -errno: what could not be mapped
+ * again is counted in leak.lost_bytes (outcome LEFT_BEHIND) and the
+ * container is marked broken (its devices would fault on that memory).
+ */
+int spapr_dma_container_remap(struct spapr_dma_container *c, struct spapr_dma_error *err);
+
+/**
  * True if a failed undo or forced removal left @c with kernel state the
  * engine cannot vouch for. A broken container answers SPAPR_DMA_BAD_IOVA to
  * every lookup, and spapr_dma_mem_add() / spapr_dma_mem_remove() refuse to
