@@ -34,6 +34,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "net_test.h"
 #include "plugin_env.h"
 #include "rte_bus_spapr.h"
 #include "rte_pmd_spapr_model.h"
@@ -53,46 +54,17 @@ static uint64_t bad_frames;	/* received frames whose bytes were wrong */
 
 static uint64_t xstat(uint16_t port, const char *name)
 {
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
-	return v;
+	return net_xstat(port, name);
 }
 
-/* The frame the traffic source of port @p sent as sequence @seq? */
 static bool frame_ok(const struct rte_mbuf *m, uint16_t *src_port)
 {
-	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t idx;
-	uint64_t seq;
-
-	if (m->pkt_len != LEN || memcmp(f + 14, "SPMD", 4) != 0 || f[12] != 0x88 || f[13] != 0xb5)
-		return false;
-	memcpy(&idx, f + 18, 4);
-	memcpy(&seq, f + 22, 8);
-	seq = rte_be_to_cpu_64(seq);
-	*src_port = (uint16_t)rte_be_to_cpu_32(idx);
-	for (unsigned int i = 30; i < LEN; i++)
-		if (f[i] != (uint8_t)(seq + i))
-			return false;
-	return true;
+	return net_frame_ok(m, LEN, src_port);
 }
 
 static int port_setup(uint16_t port, struct rte_mempool *mp)
 {
-	struct rte_eth_conf conf;
-	int rc;
-
-	memset(&conf, 0, sizeof(conf));
-	rc = rte_eth_dev_configure(port, 1, 1, &conf);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, NB_DESC, 0, NULL, mp);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, NB_DESC, 0, NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(port);
-	return rc;
+	return net_port_setup(port, mp, NB_DESC);
 }
 
 /* io forwarding 0 <-> 1 for @rounds polls; returns frames received. */

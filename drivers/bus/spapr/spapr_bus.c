@@ -230,6 +230,20 @@ static bool model_would_hide_devices(void)
 	return true;
 }
 
+/* Devices plugged after start-up join the set-up (spapr_hotplug.c). */
+static void install_hotplug(void)
+{
+	int rc = 0;
+
+	if (spapr.opts.backend == SPAPR_OPTS_MODEL && spapr.opts.iommu)
+		rc = spapr_hotplug_install(&spapr_model_hotplug_ops);
+	else if (spapr.opts.backend == SPAPR_OPTS_VFIO && (!spapr.idle || spapr.power_idle))
+		rc = spapr_hotplug_install(&spapr_vfio_hotplug_ops);
+	if (rc)
+		SPAPR_LOG(WARNING, "no hotplug: the bus of the plugin's devices is not there; "
+			  "devices probed after start-up get no DMA set-up from the plugin\n");
+}
+
 static int spapr_probe(void)
 {
 	int rc;
@@ -260,12 +274,16 @@ static int spapr_probe(void)
 		else
 			SPAPR_LOG(ERR, "the set-up could not be undone completely: see the "
 				  "\"left behind\" errors above\n");
-		if (spapr.opts.backend == SPAPR_OPTS_VFIO)
+		if (spapr.opts.backend == SPAPR_OPTS_VFIO) {
 			spapr_vfio_release(true);
+			/* Devices plugged later are refused, not left to DPDK. */
+			spapr_hotplug_install(&spapr_vfio_hotplug_ops);
+		}
 		return rc;
 	}
 	spapr.status = 0;
 	spapr.error[0] = '\0';
+	install_hotplug();
 	if (spapr.idle) {
 		SPAPR_LOG(DEBUG, "idle: no sPAPR IOMMU (not POWER) or no vfio-pci device to probe\n");
 		return 0;
@@ -295,6 +313,7 @@ static int spapr_parse(const char *name, void *addr)
 
 static int spapr_cleanup(void)
 {
+	spapr_hotplug_uninstall();
 	spapr_teardown();
 	if (spapr.opts.backend == SPAPR_OPTS_VFIO)
 		spapr_vfio_release(false);

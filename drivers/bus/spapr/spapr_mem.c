@@ -35,6 +35,16 @@
 
 #define CB_NAME "spapr_bus"
 
+/*
+ * Disjoint [va, va+len) ranges (lib/dma refuses overlapping memory), so
+ * that rte_spapr_dma_unmap() can refuse DPDK's own memory: unmapping a
+ * memzone's page would leave its cached IOVA pointing at nothing.
+ */
+static struct spapr_user_range {
+	uint64_t va, len;
+} *user_ranges;
+static unsigned int user_nranges, user_cap;
+
 static unsigned int shift_of(uint64_t pgsz)
 {
 	return pgsz ? 63u - (unsigned int)__builtin_clzll(pgsz) : 0;
@@ -236,6 +246,16 @@ static int collect_check_aligned(const struct collect *c)
 	return 0;
 }
 
+/*
+ * Hotplug runs under DPDK's memory lock (rte_mcfg_mem_read_lock, taken
+ * before the plugin's own, in the order of the EAL's memory events): a
+ * second read lock could wait behind a queued writer.
+ */
+int spapr_memseg_walk(rte_memseg_walk_t fn, void *arg)
+{
+	return spapr.mem_locked ? rte_memseg_walk_thread_unsafe(fn, arg) : rte_memseg_walk(fn, arg);
+}
+
 /* All DPDK memory present now (initial memory fires no mem events). */
 int spapr_mem_collect(void)
 {
@@ -243,7 +263,7 @@ int spapr_mem_collect(void)
 	char why[SPAPR_ERR_LEN];
 	int rc;
 
-	if (rte_memseg_walk(collect_walk, &c) < 0 || c.rc) {
+	if (spapr_memseg_walk(collect_walk, &c) < 0 || c.rc) {
 		free(c.r);
 		spapr_fail(c.rc ? c.rc : -EIO, "cannot walk DPDK memory: %s",
 			   c.rc == -ENOMEM ? "out of memory for the list of its pages" :
@@ -339,6 +359,69 @@ const char *spapr_mem_va_remedy(void)
 		"addresses), so use hugepages or a direct window at 0";
 }
 
+bool spapr_mem_publish_changes(void)
+{
+	struct publish p = { .write = false };
+
+	spapr_memseg_walk(publish_walk, &p);
+	return p.rewritten;
+}
+
+struct agree {
+	const struct spapr_dma_container *c;
+	uint64_t va, want, got;
+};
+
+/* The IOVA DPDK hands out for @ms: the VA itself for its own memory in VA mode. */
+static int agree_walk(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *arg)
+{
+	struct agree *a = arg;
+	uint64_t va = (uint64_t)(uintptr_t)ms->addr;
+
+	if (msl->external && !msl->heap)
+		return 0;
+	a->want = spapr.eal_va && !msl->external ? va : ms->iova;
+	if (a->want == RTE_BAD_IOVA)
+		return 0;	/* growth the plugin could not map: no IOVA handed out */
+	a->got = spapr_dma_iova(a->c, va);
+	a->va = va;
+	return a->got != a->want;
+}
+
+/* rte_spapr_dma_map memory: the IOVA the other containers give it. */
+static bool user_ranges_agree(struct agree *a)
+{
+	const struct spapr_dma_container *other = NULL;
+	uint64_t step = system_page_size();
+
+	for (unsigned int i = 0; i < spapr.ncont && other == NULL; i++)
+		if (spapr.cont[i].c != a->c)
+			other = spapr.cont[i].c;
+	if (other == NULL)
+		return true;
+	for (unsigned int i = 0; i < user_nranges; i++)
+		for (uint64_t off = 0; off < user_ranges[i].len; off += step) {
+			a->va = user_ranges[i].va + off;
+			a->want = spapr_dma_iova(other, a->va);
+			a->got = spapr_dma_iova(a->c, a->va);
+			if (a->got != a->want)
+				return false;
+		}
+	return true;
+}
+
+int spapr_mem_container_agrees(const struct spapr_dma_container *c)
+{
+	struct agree a = { .c = c };
+
+	if (spapr_memseg_walk(agree_walk, &a) == 0 && user_ranges_agree(&a))
+		return 0;
+	spapr_fail(-EXDEV, "the new container maps 0x%" PRIx64 " at IOVA 0x%" PRIx64 " but DPDK "
+		   "already hands out IOVA 0x%" PRIx64 " for it (DPDK has one IOVA per page); "
+		   "give the device at start-up, or use policy=direct", a.va, a.got, a.want);
+	return -EXDEV;
+}
+
 /*
  * Make every memseg IOVA the IOVA lib/dma mapped. Checked for every page
  * first, written only when all are fine (so a refusal changes nothing).
@@ -347,7 +430,7 @@ int spapr_mem_publish_iovas(void)
 {
 	struct publish p = { .write = false };
 
-	rte_memseg_walk(publish_walk, &p);
+	spapr_memseg_walk(publish_walk, &p);
 	if (p.rc == -EXDEV) {
 		spapr_fail(p.rc, "page at 0x%" PRIx64 " has no IOVA common to all containers "
 			   "(containers with different windows cannot share DPDK's one IOVA per page)",
@@ -361,7 +444,7 @@ int spapr_mem_publish_iovas(void)
 		return p.rc;
 	}
 	p.write = true;
-	rte_memseg_walk(publish_walk, &p);
+	spapr_memseg_walk(publish_walk, &p);
 	spapr.rewritten = p.rewritten;
 	if (p.rewritten)
 		rte_memzone_walk(memzone_fix, NULL);
@@ -387,16 +470,6 @@ void spapr_mem_unlock(void)
 }
 
 /* ---- user memory: what rte_spapr_dma_map() mapped ---- */
-
-/*
- * Disjoint [va, va+len) ranges (lib/dma refuses overlapping memory), so
- * that rte_spapr_dma_unmap() can refuse DPDK's own memory: unmapping a
- * memzone's page would leave its cached IOVA pointing at nothing.
- */
-static struct spapr_user_range {
-	uint64_t va, len;
-} *user_ranges;
-static unsigned int user_nranges, user_cap;
 
 static int user_reserve(unsigned int n)
 {

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #include <rte_log.h>
+#include <rte_memory.h>
+
+struct rte_device;
 
 #include "spapr_dma.h"
 #include "spapr_model.h"
@@ -24,10 +27,35 @@ struct spapr_container_ref {
 	struct spapr_dma_container *c;
 	int groups[SPAPR_MAX_GROUPS_PER_CONTAINER];	/* group numbers */
 	unsigned int ngroups;
-	/* The handles lib/dma was attached to: DPDK's container and group fds
-	 * (vfio mode) or the plugin's model handles (model mode). */
+	/* The handles lib/dma was attached to: DPDK's container fd and the
+	 * plugin's own duplicates of DPDK's group fds (vfio mode), or the
+	 * plugin's model handles (model mode). */
 	int container_handle;
 	int group_handles[SPAPR_MAX_GROUPS_PER_CONTAINER];
+	/* vfio mode: the group fds DPDK recorded (bus_pci's devices use them);
+	 * DPDK closes one when the last device of its group is released. */
+	int dpdk_fds[SPAPR_MAX_GROUPS_PER_CONTAINER];
+};
+
+/*
+ * What hotplug needs from a backend mode (spapr_hotplug.c): vfio mode
+ * (spapr_vfio_mode.c) and model mode (spapr_setup.c).
+ */
+struct spapr_hotplug_ops {
+	/* The bus whose plug/unplug are wrapped: "pci" or "vdev". */
+	const char *bus;
+	/* True if @dev is a device of the plugin's, with its IOMMU group. */
+	bool (*dev_group)(const struct rte_device *dev, int *group);
+	/* Open @group and set it to @ref's container (windows shared). */
+	int (*join)(struct spapr_container_ref *ref, int group);
+	/* A new container for @group, every DMA mapping made: spapr.cont[ncont++]. */
+	int (*create)(int group);
+	/* UNSET_CONTAINER and close the group of @ref at @slot; 0 or -errno. */
+	int (*unset)(struct spapr_container_ref *ref, unsigned int slot);
+	/* Close the container of @ref, which has no group left. */
+	void (*close_container)(struct spapr_container_ref *ref);
+	/* True when nothing of DPDK's uses the group at @slot any more. */
+	bool (*unused)(const struct spapr_container_ref *ref, unsigned int slot);
 };
 
 /* The IOVA room the indirect windows are planned with, and what bounds it. */
@@ -50,10 +78,14 @@ struct spapr_state {
 	unsigned int ncont;
 	unsigned int nreleased;		/* containers torn down, groups not yet released */
 	bool idle;			/* vfio: not POWER, or no vfio-pci device */
+	bool power_idle;		/* idle on a POWER host: hotplug may start the engine */
 	bool eal_va;
 	bool rewritten;
 	bool cb_registered;
 	bool backend_from_env;		/* backend=model set by SPAPR_DPDK_OPTS only */
+	bool one_group_per_container;	/* pseries: windows cannot be shared */
+	bool mem_locked;		/* the caller holds DPDK's memory lock */
+	const struct spapr_hotplug_ops *hotplug;	/* set when plug/unplug are wrapped */
 	uint64_t mem_bytes, mem_events, mem_event_errors;
 	uint64_t growth_denied;	/* allocations the validator denied */
 	uint64_t memlock_limit;		/* the policy's: SPAPR_DMA_UNLIMITED or bytes */
@@ -84,14 +116,33 @@ int spapr_leak_format(const struct spapr_dma_error *e, char *buf, size_t len);
 /* The error and, when the call left something behind, what ("left behind: ..."). */
 int spapr_error_text(const struct spapr_dma_error *e, char *buf, size_t len);
 
+extern const struct spapr_hotplug_ops spapr_model_hotplug_ops;
+
 /* spapr_vfio_mode.c */
 int spapr_setup_vfio(void);
+extern const struct spapr_hotplug_ops spapr_vfio_hotplug_ops;
+/* vfio mode was idle at probe (no vfio-pci device): the engine, the first
+ * container being made by hotplug. */
+int spapr_vfio_engine_start(void);
 int spapr_vfio_platform(struct spapr_dma_platform *plat);
 void spapr_vfio_release(bool unbind);
 /* The vfio-pci devices bus_pci will probe: their count, names in @names. */
 unsigned int spapr_vfio_devices_listed(char *names, size_t len);
 
+/* spapr_hotplug.c */
+/* Wrap @ops->bus's plug and unplug (spapr.hotplug set); 0 or -ENODEV. */
+int spapr_hotplug_install(const struct spapr_hotplug_ops *ops);
+void spapr_hotplug_uninstall(void);
+
 /* spapr_mem.c */
+/* rte_memseg_walk, or its thread-unsafe form when spapr.mem_locked. */
+int spapr_memseg_walk(rte_memseg_walk_t fn, void *arg);
+/* 0 if container @c gives every page the IOVA DPDK already hands out (and
+ * rte_spapr_dma_map memory the IOVA of the other containers); else -EXDEV
+ * (recorded with spapr_fail). */
+int spapr_mem_container_agrees(const struct spapr_dma_container *c);
+/* True if spapr_mem_publish_iovas() would change an IOVA. */
+bool spapr_mem_publish_changes(void);
 int spapr_mem_collect(void);
 int spapr_mem_publish_iovas(void);
 /* What to do when the plan's IOVAs are not the VAs DPDK hands out. */

@@ -6,14 +6,22 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include <rte_bus.h>
 #include <rte_common.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_eal.h>
+#include <rte_kvargs.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
 #include <rte_memzone.h>
+
+#include <bus_driver.h>
+#include <dev_driver.h>
 
 #include "spapr_priv.h"
 #include "spapr_util.h"
@@ -214,7 +222,9 @@ void spapr_policy_from_opts(struct spapr_dma_policy *pol)
 	pol->page_shift = o->page_shift;
 	pol->window_size = o->window_size;
 	pol->table_budget = o->table_budget;
-	if (spapr.eal_va)
+	if (spapr.eal_va && spapr.mem_locked)
+		rte_memseg_list_walk_thread_unsafe(top_walk, &top);
+	else if (spapr.eal_va)
 		rte_memseg_list_walk(top_walk, &top);
 	else
 		top = ram_top();
@@ -238,12 +248,13 @@ void spapr_policy_from_opts(struct spapr_dma_policy *pol)
 /* pseries windows cannot be shared (trap §10.15): a container per group. */
 static bool one_container_per_group(void)
 {
-	return spapr.profile.platform == SPAPR_MODEL_PSERIES;
+	return spapr.one_group_per_container;
 }
 
+/* Model groups 0..want-1 exist (the model numbers new groups in order). */
 static int ensure_model_groups(unsigned int want)
 {
-	for (unsigned int g = spapr.profile.groups; g < want; g++) {
+	while (want > 0 && spapr_model_pe_state(spapr.model, (int)want - 1) < 0) {
 		struct spapr_model_group_params gp;
 		int rc;
 
@@ -277,36 +288,73 @@ int spapr_container_attach(int container, const int *group_handles, unsigned int
 					  c, e);
 }
 
-/* Model mode: close what model_open_handles opened, groups first. */
-static int model_close_handles(struct spapr_container_ref *ref, unsigned int nset,
-			       unsigned int nopen)
+/* Model mode: UNSET_CONTAINER and close one group handle; 0 or the first -errno. */
+static int model_group_unset_close(int h)
 {
 	const struct spapr_backend_ops *ops = spapr.be->ops;
-	int rc, first = 0;
+	int rc = ops->group_unset_container(spapr.be, h), rc2;
 
-	for (unsigned int i = 0; i < nset; i++) {
-		rc = ops->group_unset_container(spapr.be, ref->group_handles[i]);
-		if (rc)
-			SPAPR_LOG(ERR, "GROUP_UNSET_CONTAINER of model group handle %d: %s (errno %d); "
-				  "left behind: the group stays attached to its container until the "
-				  "model is destroyed (rte_eal_cleanup)\n",
-				  ref->group_handles[i], strerror(-rc), -rc);
-		first = first ? first : rc;
-	}
-	for (unsigned int i = 0; i < nopen; i++) {
-		rc = ops->close(spapr.be, ref->group_handles[i]);
-		if (rc)
-			SPAPR_LOG(ERR, "close of model group handle %d: %s (errno %d); left behind: "
-				  "the handle stays open until the model is destroyed (rte_eal_cleanup)\n",
-				  ref->group_handles[i], strerror(-rc), -rc);
-		first = first ? first : rc;
-	}
-	rc = ops->close(spapr.be, ref->container_handle);
+	if (rc)
+		SPAPR_LOG(ERR, "GROUP_UNSET_CONTAINER of model group handle %d: %s (errno %d); "
+			  "closing the handle detaches the group all the same (§4)\n",
+			  h, strerror(-rc), -rc);
+	rc2 = ops->close(spapr.be, h);
+	if (rc2)
+		SPAPR_LOG(ERR, "close of model group handle %d: %s (errno %d); left behind: "
+			  "the group stays attached and the handle open until the model is "
+			  "destroyed (rte_eal_cleanup)\n", h, strerror(-rc2), -rc2);
+	return rc ? rc : rc2;
+}
+
+static int model_container_close(int h)
+{
+	int rc = spapr.be->ops->close(spapr.be, h);
+
 	if (rc)
 		SPAPR_LOG(ERR, "close of model container handle %d: %s (errno %d); left behind: the "
 			  "handle stays open until the model is destroyed (rte_eal_cleanup)\n",
-			  ref->container_handle, strerror(-rc), -rc);
+			  h, strerror(-rc), -rc);
+	return rc;
+}
+
+/* Model mode: close what model_open_handles opened, groups first. */
+static int model_close_handles(struct spapr_container_ref *ref, unsigned int n)
+{
+	int rc, first = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		rc = model_group_unset_close(ref->group_handles[i]);
+		first = first ? first : rc;
+	}
+	rc = model_container_close(ref->container_handle);
 	return first ? first : rc;
+}
+
+/* Open model group @group and set it to @container: its handle, or -errno
+ * (recorded) with nothing left open. */
+static int model_group_open_set(int group, int container)
+{
+	const struct spapr_backend_ops *ops = spapr.be->ops;
+	uint32_t flags = 0;
+	int h, rc;
+
+	h = ops->group_open(spapr.be, group);
+	if (h < 0) {
+		spapr_fail(h, "model IOMMU group %d: %s", group, strerror(-h));
+		return h;
+	}
+	rc = ops->group_get_status(spapr.be, h, &flags);
+	if (rc == 0 && !(flags & VFIO_GROUP_FLAGS_VIABLE))
+		rc = -EPERM;
+	if (rc == 0)
+		rc = ops->group_set_container(spapr.be, h, container);
+	if (rc == 0)
+		return h;
+	spapr_fail(rc, "model IOMMU group %d: %s", group, strerror(-rc));
+	if (ops->close(spapr.be, h))
+		SPAPR_LOG(ERR, "close of model group handle %d failed; left behind: the handle stays "
+			  "open until the model is destroyed (rte_eal_cleanup)\n", h);
+	return rc;
 }
 
 /*
@@ -317,36 +365,25 @@ static int model_close_handles(struct spapr_container_ref *ref, unsigned int nse
 static int model_open_handles(struct spapr_container_ref *ref, const int *groups,
 			      unsigned int n)
 {
-	const struct spapr_backend_ops *ops = spapr.be->ops;
-	unsigned int nopen = 0, nset = 0;
-	uint32_t flags = 0;
+	unsigned int nset;
 	int rc;
 
-	rc = ops->container_open(spapr.be);
+	rc = spapr.be->ops->container_open(spapr.be);
 	if (rc < 0) {
 		spapr_fail(rc, "cannot open a model container: %s", strerror(-rc));
 		return rc;
 	}
 	ref->container_handle = rc;
-	for (rc = 0; rc == 0 && nset < n; nset++) {
-		rc = ops->group_open(spapr.be, groups[nset]);
-		if (rc < 0)
-			break;
-		ref->group_handles[nopen++] = rc;
-		rc = ops->group_get_status(spapr.be, ref->group_handles[nset], &flags);
-		if (rc == 0 && !(flags & VFIO_GROUP_FLAGS_VIABLE))
-			rc = -EPERM;
-		if (rc == 0)
-			rc = ops->group_set_container(spapr.be, ref->group_handles[nset],
-						     ref->container_handle);
-		if (rc)
-			break;
+	for (nset = 0; nset < n; nset++) {
+		rc = model_group_open_set(groups[nset], ref->container_handle);
+		if (rc < 0) {
+			model_close_handles(ref, nset);
+			return rc;
+		}
+		ref->group_handles[nset] = rc;
+		ref->dpdk_fds[nset] = -1;
 	}
-	if (rc) {
-		spapr_fail(rc, "model IOMMU group %d: %s", groups[nset], strerror(-rc));
-		model_close_handles(ref, nset, nopen);
-	}
-	return rc;
+	return 0;
 }
 
 static int create_container(const int *groups, unsigned int n)
@@ -365,7 +402,7 @@ static int create_container(const int *groups, unsigned int n)
 	if (rc) {
 		spapr_error_text(&e, why, sizeof(why));
 		spapr_fail(rc, "container for group %d: %s", groups[0], why);
-		model_close_handles(ref, n, n);
+		model_close_handles(ref, n);
 		return rc;
 	}
 	memcpy(ref->groups, groups, n * sizeof(*groups));
@@ -612,6 +649,7 @@ int spapr_setup_model(void)
 	int rc;
 
 	spapr.eal_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	spapr.one_group_per_container = spapr.profile.platform == SPAPR_MODEL_PSERIES;
 	rc = model_create();
 	if (rc)
 		return rc;
@@ -656,7 +694,7 @@ int spapr_teardown(void)
 		}
 		ref->c = NULL;
 		if (spapr.model != NULL) {
-			rc = model_close_handles(ref, ref->ngroups, ref->ngroups);
+			rc = model_close_handles(ref, ref->ngroups);
 			first = first ? first : rc;
 		}
 	}
@@ -668,3 +706,102 @@ int spapr_teardown(void)
 	spapr.rewritten = false;
 	return first;
 }
+
+/* ---- hotplug in model mode: net_spapr_model devices and their PE ---- */
+
+#define MODEL_NIC_PREFIX "net_spapr_model"
+
+/* The PE of a net_spapr_model device: its group=<n> devarg (default 0).
+ * Devargs the PMD will refuse are not the plugin's to judge: not ours. */
+static bool model_dev_group(const struct rte_device *dev, int *group)
+{
+	const char *args = dev->devargs != NULL ? dev->devargs->args : NULL;
+	unsigned long g = 0;
+	bool ok = true;
+
+	if (strncmp(dev->name, MODEL_NIC_PREFIX, strlen(MODEL_NIC_PREFIX)) != 0)
+		return false;
+	if (args != NULL && args[0] != '\0') {
+		struct rte_kvargs *kv = rte_kvargs_parse(args, NULL);
+		const char *v = kv != NULL ? rte_kvargs_get(kv, "group") : NULL;
+		char *end = NULL;
+
+		ok = kv != NULL;
+		if (v != NULL) {
+			errno = 0;
+			g = strtoul(v, &end, 0);
+			ok = v[0] >= '0' && v[0] <= '9' && errno == 0 && *end == '\0';
+		}
+		rte_kvargs_free(kv);
+	}
+	if (!ok || g >= SPAPR_MAX_CONTAINERS)
+		return false;
+	*group = (int)g;
+	return true;
+}
+
+static int model_hp_join(struct spapr_container_ref *ref, int group)
+{
+	int rc = ensure_model_groups((unsigned int)group + 1), h;
+
+	if (rc) {
+		spapr_fail(rc, "cannot add model group %d: %s", group, strerror(-rc));
+		return rc;
+	}
+	h = model_group_open_set(group, ref->container_handle);
+	if (h < 0)
+		return h;
+	ref->groups[ref->ngroups] = group;
+	ref->group_handles[ref->ngroups] = h;
+	ref->dpdk_fds[ref->ngroups] = -1;
+	ref->ngroups++;
+	return 0;
+}
+
+static int model_hp_create(int group)
+{
+	int rc = ensure_model_groups((unsigned int)group + 1);
+
+	if (rc) {
+		spapr_fail(rc, "cannot add model group %d: %s", group, strerror(-rc));
+		return rc;
+	}
+	return create_container(&group, 1);
+}
+
+static int model_hp_unset(struct spapr_container_ref *ref, unsigned int slot)
+{
+	return model_group_unset_close(ref->group_handles[slot]);
+}
+
+static void model_hp_close_container(struct spapr_container_ref *ref)
+{
+	model_container_close(ref->container_handle);
+}
+
+static int probed_on_group(const struct rte_device *dev, const void *data)
+{
+	int group;
+
+	return !(rte_dev_is_probed(dev) && model_dev_group(dev, &group) &&
+		 group == *(const int *)data);
+}
+
+/* No probed net_spapr_model device uses the group any more. */
+static bool model_hp_unused(const struct spapr_container_ref *ref, unsigned int slot)
+{
+	struct rte_bus *vdev = rte_bus_find_by_name("vdev");
+
+	return vdev == NULL || vdev->find_device == NULL ||
+	       vdev->find_device(NULL, probed_on_group, &ref->groups[slot]) == NULL;
+}
+
+const struct spapr_hotplug_ops spapr_model_hotplug_ops = {
+	.bus = "vdev",
+	.dev_group = model_dev_group,
+	.join = model_hp_join,
+	.create = model_hp_create,
+	.unset = model_hp_unset,
+	.close_container = model_hp_close_container,
+	.unused = model_hp_unused,
+};

@@ -5,12 +5,16 @@
  *
  * For each container (lib/eal/linux/eal_vfio.c facts, v22.11.11):
  *   cfd = rte_vfio_container_create()           DPDK records the container
- *   gfd = rte_vfio_container_group_bind(cfd, g) DPDK opens and records the group
+ *   dfd = rte_vfio_container_group_bind(cfd, g) DPDK opens and records the group
+ *   gfd = dup(dfd)                              the plugin's own reference
  *   VFIO_GROUP_SET_CONTAINER(gfd, cfd)          done here, so that ...
  *   lib/dma: SET_IOMMU(v2), window, REGISTER, MAP
- * ... bus_pci's rte_vfio_setup_device() later gets the same gfd back from
+ * ... bus_pci's rte_vfio_setup_device() later gets dfd back from
  * rte_vfio_get_group_fd(), sees VFIO_GROUP_FLAGS_CONTAINER_SET and does no
  * IOMMU or DMA set-up of its own (no sPAPR window code of DPDK runs).
+ * rte_vfio_release_device() closes dfd when the last device of the group
+ * goes (port detach); gfd keeps the group in the container until the
+ * plugin has removed its window and registrations (spapr_hotplug.c).
  *
  * NOT TESTED on hardware: written against DPDK 22.11.11 and the kernel
  * facts; the machine this was built on has no VFIO (see doc/plugin.md).
@@ -20,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_bus.h>
@@ -207,7 +213,8 @@ static void block_devices(void)
 	}
 }
 
-/* Forget the adoptions, then let DPDK close the group and container fds. */
+/* Close the plugin's group references, let DPDK close its group fds (those
+ * it still records) and the container. */
 static void undo_bind(int cfd, const int *groups, const int *gfds, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
@@ -219,20 +226,25 @@ static void undo_bind(int cfd, const int *groups, const int *gfds, unsigned int 
 	rte_vfio_container_destroy(cfd);
 }
 
-/* Open @group in DPDK's container @cfd and set it to that container. */
-static int bind_group(int cfd, int group, int *gfd)
+/*
+ * Open @group in DPDK's container @cfd (DPDK's fd in *@dfd) and set it to
+ * that container through the plugin's duplicate *@gfd: DPDK closing its fd
+ * (the group's last device released) then leaves the group attached until
+ * the plugin has taken its window and registrations back (§4: closing the
+ * last reference detaches the group).
+ */
+static int bind_group(int cfd, int group, int *dfd, int *gfd)
 {
 	uint32_t flags = 0;
 	int rc;
 
-	*gfd = rte_vfio_container_group_bind(cfd, group);
-	if (*gfd < 0)
+	*gfd = -1;
+	*dfd = rte_vfio_container_group_bind(cfd, group);
+	if (*dfd < 0)
 		return -EBUSY;
-	rc = spapr_vfio_backend_adopt_group(spapr.be, *gfd);
-	if (rc < 0) {
-		*gfd = -1;	/* not adopted: nothing to forget */
-		return rc;
-	}
+	*gfd = fcntl(*dfd, F_DUPFD_CLOEXEC, 0);
+	if (*gfd < 0)
+		return -errno;
 	rc = spapr.be->ops->group_get_status(spapr.be, *gfd, &flags);
 	if (rc == 0 && !(flags & VFIO_GROUP_FLAGS_VIABLE))
 		rc = -EPERM;	/* a device of the group is not bound to vfio-pci */
@@ -263,7 +275,7 @@ static void fail_group(int group, int rc)
 static int own_container(const int *groups, unsigned int n)
 {
 	struct spapr_container_ref *ref = &spapr.cont[spapr.ncont];
-	int gfds[SPAPR_MAX_GROUPS_PER_CONTAINER];
+	int gfds[SPAPR_MAX_GROUPS_PER_CONTAINER], dfds[SPAPR_MAX_GROUPS_PER_CONTAINER];
 	struct spapr_dma_error e;
 	char why[SPAPR_ERR_LEN];
 	unsigned int bound = 0, set = 0;
@@ -276,7 +288,7 @@ static int own_container(const int *groups, unsigned int n)
 	}
 	spapr_vfio_backend_adopt_container(spapr.be, cfd);
 	for (; bound < n && rc == 0; bound++) {
-		rc = bind_group(cfd, groups[bound], &gfds[bound]);
+		rc = bind_group(cfd, groups[bound], &dfds[bound], &gfds[bound]);
 		if (rc == 0)
 			set++;
 		else
@@ -297,6 +309,7 @@ static int own_container(const int *groups, unsigned int n)
 	}
 	memcpy(ref->groups, groups, n * sizeof(*groups));
 	memcpy(ref->group_handles, gfds, n * sizeof(*gfds));
+	memcpy(ref->dpdk_fds, dfds, n * sizeof(*dfds));
 	ref->ngroups = n;
 	ref->container_handle = cfd;
 	spapr.ncont++;
@@ -323,11 +336,38 @@ static int own_groups(const int *groups, unsigned int n, enum spapr_dma_platform
 	return 0;
 }
 
+/* Backend, engine and DPDK's memory, before the first container. */
+static int engine_start(const struct spapr_dma_platform *plat)
+{
+	struct spapr_dma_policy pol;
+	int rc;
+
+	if (!rte_vfio_is_enabled("vfio")) {
+		spapr_fail(-ENODEV, "VFIO is not enabled in the EAL (modules vfio, vfio_iommu_spapr_tce, vfio-pci loaded?)");
+		return spapr.status;
+	}
+	spapr.one_group_per_container = plat->kind == SPAPR_DMA_PLATFORM_PSERIES;
+	spapr.be = spapr_vfio_backend_create();
+	if (spapr.be == NULL) {
+		spapr_fail(-ENOMEM, "cannot create the vfio backend");
+		return spapr.status;
+	}
+	spapr_policy_from_opts(&pol);
+	spapr.ctx = spapr_ctx_create(plat, &pol);
+	if (spapr.ctx == NULL) {
+		spapr_fail(-ENOMEM, "cannot create the lib/dma engine");
+		return spapr.status;
+	}
+	rc = spapr_mem_collect();
+	if (rc == 0)
+		spapr_va_report();
+	return rc;
+}
+
 int spapr_setup_vfio(void)
 {
 	int groups[SPAPR_MAX_CONTAINERS];
 	struct spapr_dma_platform plat;
-	struct spapr_dma_policy pol;
 	unsigned int ngroups;
 	int rc;
 
@@ -352,29 +392,15 @@ int spapr_setup_vfio(void)
 		goto fail;
 	ngroups = unique_groups(groups, RTE_DIM(groups));
 	if (ngroups == 0) {
+		/* No vfio-pci device for bus_pci to probe now; devices
+		 * plugged later start the engine (spapr_vfio_engine_start). */
 		spapr.idle = true;
-		return 0;	/* no vfio-pci device for bus_pci to probe */
+		spapr.power_idle = true;
+		return 0;
 	}
-	if (!rte_vfio_is_enabled("vfio")) {
-		spapr_fail(-ENODEV, "VFIO is not enabled in the EAL (modules vfio, vfio_iommu_spapr_tce, vfio-pci loaded?)");
-		goto fail;
-	}
-	spapr.be = spapr_vfio_backend_create();
-	if (spapr.be == NULL) {
-		spapr_fail(-ENOMEM, "cannot create the vfio backend");
-		goto fail;
-	}
-	spapr_policy_from_opts(&pol);
-	spapr.ctx = spapr_ctx_create(&plat, &pol);
-	if (spapr.ctx == NULL) {
-		spapr_fail(-ENOMEM, "cannot create the lib/dma engine");
-		goto fail;
-	}
-	rc = spapr_mem_collect();
-	if (rc == 0) {
-		spapr_va_report();
+	rc = engine_start(&plat);
+	if (rc == 0)
 		rc = own_groups(groups, ngroups, plat.kind);
-	}
 	if (rc == 0) {
 		spapr_log_plans();
 		rc = spapr_mem_publish_iovas();
@@ -390,24 +416,139 @@ fail:
 	return spapr.status;
 }
 
+int spapr_vfio_engine_start(void)
+{
+	struct spapr_dma_platform plat;
+	int rc = spapr_vfio_platform(&plat);
+
+	if (rc) {
+		spapr_fail(rc, "cannot tell whether this is a POWER sPAPR host "
+			       "(/proc/cpuinfo or the vfio backend)");
+		return rc;
+	}
+	rc = spapr_refuse_va_early(&plat);
+	return rc ? rc : engine_start(&plat);
+}
+
 /*
  * After lib/dma released its containers (spapr_teardown). @unbind: give the
  * groups and containers back to DPDK (after a failed set-up, whose devices
  * are blocked). At rte_eal_cleanup() bus_pci still holds the devices and
- * releases the groups itself, so only the adoptions are forgotten.
+ * releases the groups itself: only the plugin's group references close.
  */
 void spapr_vfio_release(bool unbind)
 {
 	for (unsigned int i = 0; i < spapr.nreleased; i++) {
 		struct spapr_container_ref *ref = &spapr.cont[i];
 
-		if (unbind)
+		if (unbind) {
 			undo_bind(ref->container_handle, ref->groups, ref->group_handles,
 				  ref->ngroups);
+		} else {
+			for (unsigned int k = 0; k < ref->ngroups; k++)
+				spapr.be->ops->close(spapr.be, ref->group_handles[k]);
+			spapr.be->ops->close(spapr.be, ref->container_handle);
+		}
 		ref->container_handle = -1;
+		ref->ngroups = 0;
 	}
 	spapr.nreleased = 0;
 	if (spapr.be != NULL)
 		spapr_vfio_backend_destroy(spapr.be);
 	spapr.be = NULL;
 }
+
+/* ---- hotplug: devices bus_pci probes after start-up (spapr_hotplug.c) ---- */
+
+static bool vfio_dev_group(const struct rte_device *dev, int *group)
+{
+	const struct rte_pci_device *pd = RTE_DEV_TO_PCI_CONST(dev);
+	char name[PCI_PRI_STR_SIZE];
+
+	if (pd->kdrv != RTE_PCI_KDRV_VFIO)
+		return false;
+	rte_pci_device_name(&pd->addr, name, sizeof(name));
+	return rte_vfio_get_group_num(pci_sysfs(), name, group) == 1;
+}
+
+static int vfio_hp_join(struct spapr_container_ref *ref, int group)
+{
+	int dfd, gfd, rc = bind_group(ref->container_handle, group, &dfd, &gfd);
+
+	if (rc) {
+		fail_group(group, rc);
+		if (gfd >= 0)
+			spapr.be->ops->close(spapr.be, gfd);
+		if (dfd >= 0)
+			rte_vfio_container_group_unbind(ref->container_handle, group);
+		return rc;
+	}
+	ref->groups[ref->ngroups] = group;
+	ref->group_handles[ref->ngroups] = gfd;
+	ref->dpdk_fds[ref->ngroups] = dfd;
+	ref->ngroups++;
+	return 0;
+}
+
+static int vfio_hp_create(int group)
+{
+	return own_container(&group, 1);
+}
+
+/*
+ * DPDK still has the group open through the fd it recorded: that fd is
+ * the same open file as the plugin's duplicate. A group opens once at a
+ * time (GRP vfio_group_fops_open: -EBUSY), so an fd of the same device
+ * number while the duplicate is open can only be that file.
+ */
+static bool dpdk_holds(const struct spapr_container_ref *ref, unsigned int slot)
+{
+	struct stat a, b;
+
+	if (ref->dpdk_fds[slot] < 0 || fstat(ref->dpdk_fds[slot], &a) != 0 ||
+	    fstat(ref->group_handles[slot], &b) != 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_rdev == b.st_rdev;
+}
+
+static bool vfio_hp_unused(const struct spapr_container_ref *ref, unsigned int slot)
+{
+	return !dpdk_holds(ref, slot);
+}
+
+static int vfio_hp_unset(struct spapr_container_ref *ref, unsigned int slot)
+{
+	int gfd = ref->group_handles[slot], group = ref->groups[slot];
+	bool held = dpdk_holds(ref, slot);
+	int rc = spapr.be->ops->group_unset_container(spapr.be, gfd), rc2;
+
+	if (rc)
+		SPAPR_LOG(ERR, "GROUP_UNSET_CONTAINER of IOMMU group %d: %s (errno %d); closing "
+			  "it detaches the group all the same (§4)\n", group, strerror(-rc), -rc);
+	rc2 = spapr.be->ops->close(spapr.be, gfd);
+	if (rc2)
+		SPAPR_LOG(ERR, "close of IOMMU group %d (fd %d): %s (errno %d); left behind: the "
+			  "group stays attached until the process exits\n", group, gfd,
+			  strerror(-rc2), -rc2);
+	/* DPDK still records it when its device never probed: close DPDK's fd too. */
+	if (held)
+		rte_vfio_container_group_unbind(ref->container_handle, group);
+	ref->dpdk_fds[slot] = -1;
+	return rc ? rc : rc2;
+}
+
+static void vfio_hp_close_container(struct spapr_container_ref *ref)
+{
+	spapr.be->ops->close(spapr.be, ref->container_handle);	/* the adoption */
+	rte_vfio_container_destroy(ref->container_handle);
+}
+
+const struct spapr_hotplug_ops spapr_vfio_hotplug_ops = {
+	.bus = "pci",
+	.dev_group = vfio_dev_group,
+	.join = vfio_hp_join,
+	.create = vfio_hp_create,
+	.unset = vfio_hp_unset,
+	.close_container = vfio_hp_close_container,
+	.unused = vfio_hp_unused,
+};

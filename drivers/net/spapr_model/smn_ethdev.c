@@ -35,9 +35,10 @@ static const char *const smn_args[] = {
 	ARG_GROUP, ARG_PEER, ARG_GEN, ARG_GEN_TOTAL, ARG_GEN_LEN, ARG_FAULT_AT, NULL
 };
 
-/* Ports by probe order (the default wire pairs index i with i ^ 1). */
+/* Ports by slot: the lowest free one at probe, so probe order at start-up
+ * and a port detached and attached again (rte_dev_remove, rte_dev_probe)
+ * keep their place. The default wire pairs slot i with i ^ 1. */
 static struct smn_port *smn_ports[SMN_MAX_PORTS];
-static unsigned int smn_probed;
 
 static struct smn_port *port_of(struct rte_eth_dev *dev)
 {
@@ -689,7 +690,7 @@ static int smn_probe(struct rte_vdev_device *vdev)
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	snprintf(p->peer_name, sizeof(p->peer_name), "%s", a.peer);
 	p->port_id = dev->data->port_id;
-	p->index = smn_probed++;
+	p->index = (unsigned int)slot;
 	p->model = model;
 	p->group = a.group;
 	p->gen_burst = a.gen;
@@ -705,6 +706,11 @@ static int smn_probe(struct rte_vdev_device *vdev)
 	dev->rx_pkt_burst = smn_rx_burst;
 	dev->tx_pkt_burst = smn_tx_burst;
 	smn_ports[slot] = p;
+	/* A port attached again: the cable goes back into its running peer. */
+	for (unsigned int i = 0; i < SMN_MAX_PORTS; i++)
+		if (smn_ports[i] != NULL && smn_ports[i]->started && smn_ports[i]->peer == NULL &&
+		    find_peer(smn_ports[i]) == p)
+			smn_ports[i]->peer = p;
 	rte_eth_dev_probing_finish(dev);
 	SMN_LOG(INFO, "%s: port %u, PE/group %d, traffic source keeps %u frames waiting (%s)\n",
 		name, p->port_id, p->group, p->gen_burst, p->gen_total ? "limited" : "unlimited");

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * spapr_hotplug.c - devices probed after start-up (rte_dev_probe(), testpmd
+ * "port attach", OVS add-port) join the plugin's DMA set-up before their
+ * PMD runs, and devices removed (rte_dev_remove(), "port detach") leave it.
+ *
+ * The hook: the plug and unplug callbacks of the bus of the plugin's
+ * devices (bus_pci in vfio mode, vdev for net_spapr_model in model mode)
+ * are wrapped. In DPDK 22.11, 24.11 and 25.11 rte_dev_probe() reaches a
+ * device only through bus->plug() (local_dev_probe) and rte_dev_remove()
+ * only through bus->unplug() (local_dev_remove), both in
+ * lib/eal/common/eal_common_dev.c:
+ *
+ *   plug:   the device's IOMMU group is set up first: on PowerNV it joins
+ *           a container (the window is shared, the mappings reach it at
+ *           once, §4 "attach when windows exist"); on pseries it gets a
+ *           container and window of its own with every mapping made. Only
+ *           then does bus_pci's plug run rte_vfio_setup_device(), which
+ *           finds the group in the plugin's container and sets nothing up
+ *           (no device ever lands in DPDK's default container). When the
+ *           set-up fails, the device is refused: its PMD never runs.
+ *   unplug: bus_pci's unplug releases the device; when that was the last
+ *           device of its group DPDK closes its group fd, and the plugin's
+ *           own reference keeps the group attached until the plugin has
+ *           removed the window and registrations (locked_vm goes back) or,
+ *           in a shared container, until the group left and the others'
+ *           mappings, which the kernel clears on a detach (§4, ML-CLEAR),
+ *           are made again.
+ *
+ * Why not the alternatives: device event callbacks (rte_dev_event_*) come
+ * from the uevent monitor after the kernel acted and never before a PMD
+ * probes; binding a group when the EAL opens it would need a hook inside
+ * eal_vfio.c, which has none. rte_vdev_init() probes a vdev without
+ * bus->plug: it is not covered (testpmd and OVS use rte_dev_probe()).
+ *
+ * Locking: DPDK's memory lock first, then the plugin's (the order of the
+ * EAL's memory events), so that no memory event or rte_spapr_dma_map() runs
+ * while the containers change.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_dev.h>
+#include <rte_eal_memconfig.h>
+#include <rte_mempool.h>
+#include <bus_driver.h>
+#include <dev_driver.h>
+
+#include "spapr_priv.h"
+
+static struct rte_bus *hp_bus;
+static rte_bus_plug_t bus_plug;
+static rte_bus_unplug_t bus_unplug;
+
+static void hp_lock(void)
+{
+	rte_mcfg_mem_read_lock();
+	spapr_mem_lock();
+	spapr.mem_locked = true;
+}
+
+static void hp_unlock(void)
+{
+	spapr.mem_locked = false;
+	spapr_mem_unlock();
+	rte_mcfg_mem_read_unlock();
+}
+
+static bool find_group(int group, unsigned int *ci, unsigned int *slot)
+{
+	for (unsigned int i = 0; i < spapr.ncont; i++)
+		for (unsigned int k = 0; k < spapr.cont[i].ngroups; k++)
+			if (spapr.cont[i].groups[k] == group) {
+				*ci = i;
+				*slot = k;
+				return true;
+			}
+	return false;
+}
+
+static void remove_slot(struct spapr_container_ref *ref, unsigned int slot)
+{
+	unsigned int rest = ref->ngroups - slot - 1;
+
+	memmove(&ref->groups[slot], &ref->groups[slot + 1], rest * sizeof(ref->groups[0]));
+	memmove(&ref->group_handles[slot], &ref->group_handles[slot + 1],
+		rest * sizeof(ref->group_handles[0]));
+	memmove(&ref->dpdk_fds[slot], &ref->dpdk_fds[slot + 1], rest * sizeof(ref->dpdk_fds[0]));
+	ref->ngroups--;
+}
+
+/* A group leaves a container that keeps others: the kernel cleared the
+ * container's TCEs for all of them (§4): map everything again. */
+static int leave_shared(unsigned int ci, unsigned int slot)
+{
+	struct spapr_container_ref *ref = &spapr.cont[ci];
+	int group = ref->groups[slot], rc, rc2;
+	struct spapr_dma_stats st;
+	struct spapr_dma_error e;
+	char why[SPAPR_ERR_LEN];
+
+	rc = spapr.hotplug->unset(ref, slot);
+	remove_slot(ref, slot);
+	rc2 = spapr_dma_container_remap(ref->c, &e);
+	if (rc2) {
+		spapr_error_text(&e, why, sizeof(why));
+		SPAPR_LOG(ERR, "IOMMU group %d left container %u, whose TCEs the kernel then cleared "
+			  "for its %u other group(s) too (§4); mapping them again failed: %s\n",
+			  group, ci, ref->ngroups, why);
+		return rc2;
+	}
+	spapr_dma_container_stats(ref->c, &st);
+	SPAPR_LOG(INFO, "IOMMU group %d left container %u; the %" PRIu64 " MiB of its %u other "
+		  "group(s), cleared by the kernel on the detach (§4), are mapped again (%u MAP(s))\n",
+		  group, ci, st.bytes_mapped >> 20, ref->ngroups, st.mappings);
+	return rc;
+}
+
+/* The last group of a container: window and registrations go, then the group
+ * and the container (the group held them in the kernel until now). */
+static int leave_last(unsigned int ci)
+{
+	struct spapr_container_ref *ref = &spapr.cont[ci];
+	int group = ref->groups[0], rc, rc2;
+	struct spapr_dma_error e;
+	char why[SPAPR_ERR_LEN];
+
+	rc = spapr_dma_container_destroy(ref->c, &e);
+	if (rc) {
+		spapr_error_text(&e, why, sizeof(why));
+		SPAPR_LOG(ERR, "releasing IOMMU group %d: container %u: %s\n", group, ci, why);
+	}
+	ref->c = NULL;
+	rc2 = spapr.hotplug->unset(ref, 0);
+	spapr.hotplug->close_container(ref);
+	memmove(&spapr.cont[ci], &spapr.cont[ci + 1],
+		(spapr.ncont - ci - 1) * sizeof(spapr.cont[0]));
+	spapr.ncont--;
+	if (rc == 0)
+		SPAPR_LOG(INFO, "IOMMU group %d released: its container, window and registrations "
+			  "are gone (%u container(s) left)\n", group, spapr.ncont);
+	return rc ? rc : rc2;
+}
+
+static int leave_group(unsigned int ci, unsigned int slot)
+{
+	return spapr.cont[ci].ngroups > 1 ? leave_shared(ci, slot) : leave_last(ci);
+}
+
+/* PowerNV: the first container with room for another group (windows are shared). */
+static struct spapr_container_ref *shared_container(void)
+{
+	if (spapr.one_group_per_container)
+		return NULL;
+	for (unsigned int i = 0; i < spapr.ncont; i++)
+		if (spapr.cont[i].ngroups < SPAPR_MAX_GROUPS_PER_CONTAINER)
+			return &spapr.cont[i];
+	return NULL;
+}
+
+static void count_pool(struct rte_mempool *mp, void *arg)
+{
+	RTE_SET_USED(mp);
+	(*(unsigned int *)arg)++;
+}
+
+/*
+ * The first container of a plugin idle at start-up: DPDK's IOVAs become the
+ * window's (spapr_mem.c). Mempools made before keep the IOVAs of their
+ * objects (mbuf buf_iova): refused when the window changes them.
+ */
+static int first_container_publish(void)
+{
+	unsigned int pools = 0;
+	int rc;
+
+	rte_mempool_walk(count_pool, &pools);
+	if (pools > 0 && spapr_mem_publish_changes()) {
+		spapr_fail(-EXDEV, "the window gives DPDK's memory other IOVAs than it had, and %u "
+			   "mempool(s) made before this first device keep the old ones in their "
+			   "objects; give a device at start-up (-a), or create the pools after "
+			   "attaching it", pools);
+		return -EXDEV;
+	}
+	spapr_log_plans();
+	rc = spapr_mem_publish_iovas();
+	if (rc == 0)
+		rc = spapr_mem_events_start();
+	return rc;
+}
+
+/* A new container for @group (pseries, or PowerNV with no room). */
+static int create_for(int group, bool first)
+{
+	char line[SPAPR_ERR_LEN];
+	int rc;
+
+	if (spapr.ncont == SPAPR_MAX_CONTAINERS) {
+		spapr_fail(-ENOSPC, "more than %d containers", SPAPR_MAX_CONTAINERS);
+		return -ENOSPC;
+	}
+	rc = spapr.hotplug->create(group);
+	if (rc)
+		return rc;
+	rc = first ? first_container_publish() : spapr_mem_container_agrees(spapr.cont[spapr.ncont - 1].c);
+	if (rc) {
+		leave_last(spapr.ncont - 1);
+		return rc;
+	}
+	spapr_plan_line(spapr.ncont - 1, line, sizeof(line));
+	SPAPR_LOG(INFO, "IOMMU group %d: plan: %s\n", group, line);
+	return 0;
+}
+
+static int join_group(int group)
+{
+	struct spapr_container_ref *ref = shared_container();
+	bool first = spapr.ctx == NULL;
+	int rc;
+
+	if (first) {
+		rc = spapr_vfio_engine_start();
+		if (rc)
+			goto undo_engine;
+	}
+	if (ref == NULL) {
+		rc = create_for(group, first);
+		if (rc)
+			goto undo_engine;
+		return 0;
+	}
+	rc = spapr.hotplug->join(ref, group);
+	if (rc == 0)
+		SPAPR_LOG(INFO, "IOMMU group %d joined container %u: the window is shared, its devices "
+			  "reach the %" PRIu64 " MiB mapped there\n", group,
+			  (unsigned int)(ref - spapr.cont), spapr.mem_bytes >> 20);
+	return rc;
+undo_engine:
+	if (first) {
+		spapr_teardown();
+		spapr_vfio_release(true);
+	}
+	return rc;
+}
+
+/* The group of a device about to probe is in a plugin container. */
+static int prepare_group(int group, bool *joined)
+{
+	unsigned int ci, slot;
+
+	*joined = false;
+	if (find_group(group, &ci, &slot)) {
+		/* vfio: DPDK closed its fd after a failed probe; the plugin's
+		 * reference keeps the group, which DPDK cannot open again. */
+		if (spapr.model != NULL || !spapr.hotplug->unused(&spapr.cont[ci], slot))
+			return 0;
+		leave_group(ci, slot);
+	}
+	*joined = true;
+	return join_group(group);
+}
+
+static int hp_plug(struct rte_device *dev)
+{
+	int group, rc, status;
+	bool joined;
+
+	if (!spapr.hotplug->dev_group(dev, &group))
+		return bus_plug(dev);
+	if (spapr.status) {
+		SPAPR_LOG(ERR, "%s refused: the plugin's DMA set-up failed (%s), so its IOMMU group "
+			  "%d cannot be set up; restart the application once the cause is fixed\n",
+			  dev->name, spapr.error, group);
+		return spapr.status;
+	}
+	hp_lock();
+	status = spapr.status;
+	rc = prepare_group(group, &joined);
+	hp_unlock();
+	if (rc) {
+		SPAPR_LOG(ERR, "%s refused: its IOMMU group %d could not join the DMA set-up: %s\n",
+			  dev->name, group, spapr.error);
+		/* The refusal is the device's: the plugin goes on serving the others. */
+		spapr.status = status;
+		spapr.error[0] = '\0';
+		return rc;
+	}
+	rc = bus_plug(dev);
+	if (rc != 0 && !rte_dev_is_probed(dev) && joined) {
+		unsigned int ci, slot;
+
+		hp_lock();
+		if (find_group(group, &ci, &slot))
+			leave_group(ci, slot);
+		hp_unlock();
+	}
+	return rc;
+}
+
+static int hp_unplug(struct rte_device *dev)
+{
+	unsigned int ci, slot;
+	int group, rc;
+	/* Before the bus frees the device. */
+	bool ours = spapr.hotplug->dev_group(dev, &group);
+
+	rc = bus_unplug(dev);
+	if (rc != 0 || !ours)
+		return rc;
+	hp_lock();
+	if (find_group(group, &ci, &slot) && spapr.hotplug->unused(&spapr.cont[ci], slot))
+		leave_group(ci, slot);
+	hp_unlock();
+	return 0;	/* the device is gone: what the release could not undo is logged */
+}
+
+int spapr_hotplug_install(const struct spapr_hotplug_ops *ops)
+{
+	struct rte_bus *bus;
+
+	if (hp_bus != NULL)
+		return 0;
+	bus = rte_bus_find_by_name(ops->bus);
+	if (bus == NULL || bus->plug == NULL || bus->unplug == NULL)
+		return -ENODEV;
+	bus_plug = bus->plug;
+	bus_unplug = bus->unplug;
+	bus->plug = hp_plug;
+	bus->unplug = hp_unplug;
+	hp_bus = bus;
+	spapr.hotplug = ops;
+	SPAPR_LOG(DEBUG, "devices of bus %s plugged after start-up join the DMA set-up\n",
+		  ops->bus);
+	return 0;
+}
+
+void spapr_hotplug_uninstall(void)
+{
+	if (hp_bus == NULL)
+		return;
+	if (hp_bus->plug == hp_plug)
+		hp_bus->plug = bus_plug;
+	if (hp_bus->unplug == hp_unplug)
+		hp_bus->unplug = bus_unplug;
+	hp_bus = NULL;
+	spapr.hotplug = NULL;
+}
