@@ -84,6 +84,8 @@ int dma_iova_init(struct dma_iova_alloc *a, uint64_t start, uint64_t size, uint6
 void dma_iova_fini(struct dma_iova_alloc *a);
 /* First fit of @len bytes aligned to @align (>= gran). -ENOSPC when it does not fit. */
 int dma_iova_get(struct dma_iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova);
+/* Take exactly [iova, iova+len): -EBUSY when not all of it is free. */
+int dma_iova_take(struct dma_iova_alloc *a, uint64_t iova, uint64_t len);
 /* Give back; -ENOMEM only when the free list cannot grow. */
 int dma_iova_put(struct dma_iova_alloc *a, uint64_t iova, uint64_t len);
 /* Make room so that @extra puts cannot fail. */

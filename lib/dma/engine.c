@@ -224,6 +224,26 @@ static int do_register(struct spapr_dma_container *c, uint64_t va, uint64_t len,
 	return rc;
 }
 
+/*
+ * The IOVA the twin gives the piece, taken in this container too: a
+ * container added after others (a device plugged later) then hands out the
+ * IOVAs the caller already gave away. -ENOENT when the twin does not map
+ * the piece contiguously or the range is not free here (first fit then).
+ */
+static int twin_iova(struct spapr_dma_container *c, const struct dma_piece *p,
+		     struct undo_log *log, uint64_t *iova)
+{
+	uint64_t first = spapr_dma_iova(c->twin, p->va);
+	uint64_t last = spapr_dma_iova(c->twin, p->va + p->len - 1);
+
+	if (first == SPAPR_DMA_BAD_IOVA || last != first + p->len - 1)
+		return -ENOENT;
+	if (undo_iova_take(log, c, first, p->len))
+		return -ENOENT;
+	*iova = first;
+	return 0;
+}
+
 static int piece_iova(struct spapr_dma_container *c, const struct dma_piece *p,
 		      struct undo_log *log, uint64_t *iova, struct spapr_dma_error *err)
 {
@@ -244,6 +264,8 @@ static int piece_iova(struct spapr_dma_container *c, const struct dma_piece *p,
 		}
 		return 0;
 	}
+	if (c->twin != NULL && twin_iova(c, p, log, iova) == 0)
+		return 0;
 	rc = undo_iova_get(log, c, p->len, 1ull << c->win_shift, iova);
 	if (rc == -ENOSPC) {
 		uint64_t big = dma_iova_largest(&c->alloc);
@@ -1288,6 +1310,21 @@ static int setup_window(struct spapr_dma_container *c, struct undo_log *log,
 	return rc;
 }
 
+/* An indirect container of the ctx with the same window as @c. */
+static const struct spapr_dma_container *find_twin(const struct spapr_dma_container *c)
+{
+	const struct spapr_dma_ctx *ctx = c->ctx;
+
+	for (unsigned int i = 0; c->indirect && i < ctx->ncont; i++) {
+		const struct spapr_dma_container *o = ctx->cont[i];
+
+		if (o->indirect && !o->broken && o->win_start == c->win_start &&
+		    o->win_size == c->win_size && o->win_shift == c->win_shift)
+			return o;
+	}
+	return NULL;
+}
+
 static void regs_of_ctx(const struct spapr_dma_ctx *ctx, struct dma_reg *out)
 {
 	unsigned int i;
@@ -1347,7 +1384,9 @@ static int container_setup(struct spapr_dma_container *c, bool iommu_set, struct
 	if (!rc) {
 		regs_of_ctx(ctx, regs);
 		progress_begin(ctx, work_bytes(ctx->segs, ctx->nsegs, regs, ctx->nregs));
+		c->twin = find_twin(c);
 		rc = container_add(c, ctx->segs, ctx->nsegs, regs, ctx->nregs, &tx, log, err);
+		c->twin = NULL;
 	}
 	free(regs);
 	if (rc) {

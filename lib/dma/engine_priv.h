@@ -45,6 +45,9 @@ struct spapr_dma_container {
 	bool default_used;	/* REMOVE(dma32_start) at teardown */
 	bool indirect;
 	struct dma_iova_alloc alloc;
+	/* While the container is set up after others: an indirect container
+	 * with the same window, whose IOVAs the caller already handed out. */
+	const struct spapr_dma_container *twin;
 	struct cmap *maps;	/* sorted by va */
 	unsigned int nmaps, mcap;
 	_Atomic(struct dma_lookup *) lookup;
@@ -122,6 +125,9 @@ int undo_k_set_container(struct undo_log *l, struct spapr_dma_container *c, int 
 /* Take @len bytes of indirect IOVA space (aligned to @align) into *@iova. */
 int undo_iova_get(struct undo_log *l, struct spapr_dma_container *c, uint64_t len,
 		  uint64_t align, uint64_t *iova);
+/* Take exactly [iova, iova+len) of indirect IOVA space. */
+int undo_iova_take(struct undo_log *l, struct spapr_dma_container *c, uint64_t iova,
+		   uint64_t len);
 /* @handle was just opened: close it on undo. If the log cannot grow the
  * handle is closed now and -ENOMEM returned. */
 int undo_opened(struct undo_log *l, struct spapr_dma_container *c, int handle);

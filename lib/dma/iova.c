@@ -64,6 +64,28 @@ static void insert_at(struct dma_iova_alloc *a, unsigned int i, struct dma_exten
 	a->nfree++;
 }
 
+/* Take [s, s+len) out of free extent @i, which holds it. */
+static void carve(struct dma_iova_alloc *a, unsigned int i, uint64_t s, uint64_t len)
+{
+	struct dma_extent *e = &a->free[i];
+	uint64_t end = e->start + e->len;
+
+	a->free_bytes -= len;
+	if (s + len < end && s > e->start) {
+		struct dma_extent tail = { s + len, end - s - len };
+
+		e->len = s - e->start;
+		insert_at(a, i + 1, tail);
+	} else if (s > e->start) {
+		e->len = s - e->start;
+	} else if (s + len < end) {
+		e->start = s + len;
+		e->len = end - s - len;
+	} else {
+		remove_at(a, i);
+	}
+}
+
 int dma_iova_get(struct dma_iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova)
 {
 	unsigned int i;
@@ -80,23 +102,28 @@ int dma_iova_get(struct dma_iova_alloc *a, uint64_t len, uint64_t align, uint64_
 		if (s < e->start || s > end || end - s < len)
 			continue;
 		*iova = s;
-		a->free_bytes -= len;
-		if (s + len < end && s > e->start) {
-			struct dma_extent tail = { s + len, end - s - len };
-
-			e->len = s - e->start;
-			insert_at(a, i + 1, tail);
-		} else if (s > e->start) {
-			e->len = s - e->start;
-		} else if (s + len < end) {
-			e->start = s + len;
-			e->len = end - s - len;
-		} else {
-			remove_at(a, i);
-		}
+		carve(a, i, s, len);
 		return 0;
 	}
 	return -ENOSPC;
+}
+
+int dma_iova_take(struct dma_iova_alloc *a, uint64_t iova, uint64_t len)
+{
+	len = align_up(len, a->gran);
+	if (iova % a->gran)
+		return -EINVAL;
+	if (reserve_slot(a))
+		return -ENOMEM;
+	for (unsigned int i = 0; i < a->nfree; i++) {
+		const struct dma_extent *e = &a->free[i];
+
+		if (iova >= e->start && iova + len >= iova && iova + len <= e->start + e->len) {
+			carve(a, i, iova, len);
+			return 0;
+		}
+	}
+	return -EBUSY;
 }
 
 int dma_iova_put(struct dma_iova_alloc *a, uint64_t iova, uint64_t len)

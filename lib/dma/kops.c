@@ -234,6 +234,15 @@ int undo_iova_get(struct undo_log *l, struct spapr_dma_container *c, uint64_t le
 	return rc;
 }
 
+int undo_iova_take(struct undo_log *l, struct spapr_dma_container *c, uint64_t iova,
+		   uint64_t len)
+{
+	int rc = undo_push(l, (struct undo){ .kind = U_IOVA_PUT, .c = c, .len = len,
+					     .iova = iova });
+
+	return rc ? rc : undo_settle(l, dma_iova_take(&c->alloc, iova, len));
+}
+
 int undo_opened(struct undo_log *l, struct spapr_dma_container *c, int handle)
 {
 	int rc = undo_push(l, (struct undo){ .kind = U_CLOSE, .c = c, .handle = handle });

@@ -563,6 +563,10 @@ int spapr_dma_mem_remove_forced(struct spapr_dma_ctx *ctx, uint64_t va, uint64_t
  * them (v2), plan, create the window and map all memory of the ctx.
  * The container owns these handles. pseries allows one group per container
  * (trap §10.15): more fail with -EINVAL before any kernel call.
+ * Indirect: when the ctx has an indirect container with the same window
+ * already, every piece of memory gets the IOVA that one gives it (where that
+ * range is free), so that a caller with one IOVA per page (DPDK) can add a
+ * container later (device hotplug) after memory came and went.
  */
 int spapr_dma_container_create(struct spapr_dma_ctx *ctx, struct spapr_backend *be,
 			       const int *group_nums, unsigned int n,

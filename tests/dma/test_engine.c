@@ -566,6 +566,81 @@ static void test_attach(void)
 }
 
 /*
+ * A group leaves a shared container: the kernel clears the window's TCEs
+ * for the group that stays too (§4, ML-CLEAR); spapr_dma_container_remap()
+ * makes them again.
+ */
+static void test_group_leaves(void)
+{
+	struct spapr_dma_container *c;
+	struct spapr_dma_stats st;
+	struct spapr_dma_error err;
+	struct world w;
+	unsigned int n;
+	int h, g[2];
+
+	T_ERR(world_init(&w, "powernv9", NULL), 0);
+	n = layout_fill(LAY_2M_1G, 16, R);
+	T_ERR(world_map_mem(&w, R, n), 0);
+	T_ERR(spapr_dma_mem_add(w.ctx, R, n, &err), 0);
+	h = w.be->ops->container_open(w.be);
+	for (int i = 0; i < 2; i++) {
+		g[i] = w.be->ops->group_open(w.be, i);
+		T_ERR(w.be->ops->group_set_container(w.be, g[i], h), 0);
+	}
+	T_ERR(spapr_dma_container_attach(w.ctx, w.be, h, g, 2, 0, &c, &err), 0);
+	T_EQ(verify_all(&w, 0, c, R, n, 64), 0);
+	T_ERR(w.be->ops->group_unset_container(w.be, g[1]), 0);
+	T_CHECK(dma_faults(&w, 0, spapr_dma_iova(c, R[0].va)));	/* cleared for group 0 too */
+	T_ERR(spapr_model_pe_reset(w.m, 0), 0);
+	spapr_dma_container_stats(c, &st);
+	T_ERR(spapr_dma_container_remap(c, &err), 0);
+	T_EQ(verify_all(&w, 0, c, R, n, 64), 0);
+	{
+		struct spapr_dma_stats st2;
+
+		spapr_dma_container_stats(c, &st2);
+		T_EQU(st2.ops[SPAPR_DMA_OP_MAP] - st.ops[SPAPR_DMA_OP_MAP], st.mappings);
+	}
+	T_ERR(spapr_dma_container_destroy(c, &err), 0);
+	world_fini(&w);
+}
+
+/*
+ * Indirect: a container set up after memory came and went gives every page
+ * the IOVA the existing container gives it (a caller has one IOVA per
+ * page), not the first fit of its own empty window.
+ */
+static void test_late_container_iovas(void)
+{
+	struct spapr_dma_policy pol = { .mode = SPAPR_DMA_MODE_INDIRECT,
+					.indirect_reserve = 2 * GiB };
+	struct spapr_dma_container *c1, *c2;
+	struct spapr_dma_mem_region add;
+	struct spapr_dma_error err;
+	struct world w;
+	unsigned int n;
+	int g0 = 0, g1 = 1;
+
+	T_ERR(world_init(&w, "powernv9", &pol), 0);
+	regions_fill(&add, 1, 0x7e0000000000ull, 64 * MiB, 21);
+	T_ERR(world_map_mem(&w, &add, 1), 0);
+	T_ERR(spapr_dma_mem_add(w.ctx, &add, 1, &err), 0);
+	n = layout_fill(LAY_2M_1G, 16, R);
+	T_ERR(world_map_mem(&w, R, n), 0);
+	T_ERR(spapr_dma_container_create(w.ctx, w.be, &g0, 1, &c1, &err), 0);
+	T_ERR(spapr_dma_mem_add(w.ctx, R, n, &err), 0);
+	/* A hole at the start of c1's IOVA space. */
+	T_ERR(spapr_dma_mem_remove(w.ctx, add.va, add.len, &err), 0);
+	T_CHECK(spapr_dma_iova(c1, R[0].va) != SPAPR_DMA_BAD_IOVA);
+	T_ERR(spapr_dma_container_create(w.ctx, w.be, &g1, 1, &c2, &err), 0);
+	for (unsigned int i = 0; i < n; i++)
+		T_EQU(spapr_dma_iova(c2, R[i].va), spapr_dma_iova(c1, R[i].va));
+	T_EQ(verify_all(&w, 1, c2, R, n, 64), 0);
+	world_fini(&w);
+}
+
+/*
  * pseries without knowing the hypervisor's TCE budget (the kernel does not
  * show largest_available_block): the 1:1 window is refused with -EINVAL and
  * the engine falls back to a dense DDW; the refused CREATE's charge stays
@@ -841,6 +916,8 @@ int main(int argc, char **argv)
 	T_RUN(test_errors);
 	T_RUN(test_permissions);
 	T_RUN(test_attach);
+	T_RUN(test_group_leaves);
+	T_RUN(test_late_container_iovas);
 	T_RUN(test_pseries_unknown_budget);
 	T_RUN(test_pseries_poison);
 	T_RUN(test_progress);
