@@ -20,11 +20,15 @@ TP_MEM=64		# MiB of DPDK memory
 TP_FWD_SECONDS=${TP_FWD_SECONDS:-10}
 TP_START_TIMEOUT=180	# guest seconds to the prompt
 TP_VA_STARTS=0		# start-ups per set of va_starts (spapr.tp_va_starts=N)
+TP_HOTPLUG_FWD_SECONDS=3	# forwarding after port 1 was detached and attached again
+TP_HOTPLUG=no		# tests/system/run --testpmd-hotplug: the plugin run does it
+HOTPLUG=no
 SUITE=testpmd
 for w in $(cat /proc/cmdline); do
 	case $w in
 	spapr.tp_start_timeout=*) TP_START_TIMEOUT=${w#*=} ;;
 	spapr.tp_va_starts=*) TP_VA_STARTS=${w#*=} ;;
+	spapr.tp_hotplug=1) TP_HOTPLUG=yes ;;
 	spapr.suite=*) SUITE=${w#*=} ;;
 	esac
 done
@@ -49,6 +53,8 @@ if [ -d $HP ]; then
 fi
 ALLOW=''
 for n in $NICS; do ALLOW="$ALLOW -a $n"; done
+# testpmd's port 1: bus_pci probes in address order, as the glob listed them.
+NIC1=$(echo $NICS | cut -d' ' -f2)
 echo "testpmd memory: $MEMARGS; kernel $(cat /etc/kernel-release); page size $(getconf PAGESIZE 2>/dev/null || echo ?)" >>/tmp/env.txt
 # The DPDK of this initramfs (the host staged its exact Debian version).
 echo "dpdk $(cat /etc/dpdk-version 2>/dev/null || echo unknown)" >>/tmp/env.txt
@@ -72,6 +78,21 @@ kill_children() {
 
 # VFIO ioctls in strace output $1 (named by strace, or as _IOC(..., 0x3b, nr)).
 vfio_count() { grep -cE "$2" "$1"; }
+
+# Port 1 detached and attached again (its IOMMU group leaves and joins the
+# plugin's set-up: spapr_hotplug.c), then forwarding once more.
+hotplug_cycle() {
+	for c in "port stop all" "port close 1" "port detach 1" "port attach $NIC1" \
+		 "port start all"; do
+		echo "$c" >&3
+		sleep 1
+	done
+	sleep 2		# link up
+	echo "start tx_first" >&3
+	sleep "$TP_HOTPLUG_FWD_SECONDS"
+	echo "stop" >&3
+	sleep 2
+}
 
 # run_mode NAME EXPECT OPTS PLUGIN_ARGS [WRAPPER...]
 run_mode() {
@@ -104,6 +125,7 @@ run_mode() {
 		sleep "$TP_FWD_SECONDS"
 		echo "stop" >&3
 		sleep 2
+		[ $HOTPLUG = yes ] && hotplug_cycle
 		echo "quit" >&3
 	fi
 	# testpmd's stdout is a file, so fully buffered: read it once testpmd
@@ -122,14 +144,30 @@ run_mode() {
 	rm -f /dev/hugepages/"tp$name"*
 	ports=$(grep -cE '^Port [0-9]+: ([0-9A-Fa-f]{2}:){5}' "$log")
 	[ $started = prompt ] && { [ "$ports" -gt 0 ] && started=yes || started=no-ports; }
-	rx=$(grep -A 3 'Accumulated forward statistics' "$log" | sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' | tail -n 1)
-	tx=$(grep -A 3 'Accumulated forward statistics' "$log" | sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' | tail -n 1)
+	rx=$(grep -A 3 'Accumulated forward statistics' "$log" | sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' | head -n 1)
+	tx=$(grep -A 3 'Accumulated forward statistics' "$log" | sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' | head -n 1)
 	all=$(vfio_count "$st" 'VFIO_|0x3b, ')
-	echo "@@ P mode=$name expect=$expect started=$started ports=$ports startup_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') vfio_ioctls=$ioctls register=$reg map=$map create=$create vfio_ioctls_total=$all rx=${rx:-0} tx=${tx:-0} exit=$rc quit_s=$quit_s killed=$killed fwd_s=$TP_FWD_SECONDS at=$t0,$t1,$t3,$(uptime_s)" >>/tmp/results.txt
+	# Container ioctls (MAP/UNMAP and the SPAPR ones, 0x3b 0x70..0x78) that
+	# failed in the whole run, the exit included.
+	iommu_failed=$(grep -E 'VFIO_IOMMU_|0x3b, 0x7' "$st" | grep -c '= -1 ')
+	hp=''
+	if [ $HOTPLUG = yes ]; then
+		attached=$(grep -c 'Port 1 is attached' "$log")
+		n=$(grep -c 'Accumulated forward statistics' "$log")
+		hp_rx=0
+		[ "$n" -ge 2 ] && hp_rx=$(grep -A 3 'Accumulated forward statistics' "$log" |
+			sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' | tail -n 1)
+		hp=" hotplug=$NIC1 hp_attached=$attached hp_rx=${hp_rx:-0}"
+		# What testpmd, the EAL and the plugin said from the detach on.
+		sed -n '/testpmd> port stop all/,$p' "$log" |
+			grep -E 'testpmd> (port|start)|[Dd]etach|[Aa]ttach|Removing|Invalid|spapr:|VFIO|vfio|PCI|[Ff]ail|[Ee]rror|Cannot|^Port [0-9]' |
+			head -n 60 | sed "s/^/@@ H mode=$name /" >>/tmp/results.txt
+	fi
+	echo "@@ P mode=$name expect=$expect started=$started ports=$ports startup_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') vfio_ioctls=$ioctls register=$reg map=$map create=$create vfio_ioctls_total=$all iommu_failed=$iommu_failed rx=${rx:-0} tx=${tx:-0} exit=$rc quit_s=$quit_s killed=$killed fwd_s=$TP_FWD_SECONDS$hp at=$t0,$t1,$t3,$(uptime_s)" >>/tmp/results.txt
 	grep -E 'Forward statistics for port|RX-packets|TX-packets|RX-error|RX-nombuf|TX-error' "$log" |
 		sed "s/^/@@ S mode=$name /" | head -n 24 >>/tmp/results.txt
-	grep -E 'spapr: (plan|DMA set up|memory)|DMA window|Using IOMMU type|start address|[Hh]ighest VA' "$log" |
-		sed "s/^/@@ W mode=$name /" | head -n 8 >>/tmp/results.txt
+	grep -E 'spapr: (plan|DMA set up|memory|IOMMU group)|DMA window|Using IOMMU type|start address|[Hh]ighest VA' "$log" |
+		sed "s/^/@@ W mode=$name /" | head -n 12 >>/tmp/results.txt
 	# (EAL tries IOMMU type 1 first on every machine: not an error here.)
 	grep -E 'spapr: .*(fail|refus|block|undone)|(EAL|VFIO): .*([Ee]rror|[Cc]annot|fail|unsupported)|PANIC|Cause:' "$log" |
 		grep -v 'Set IOMMU type 1 ' | sed "s/^/@@ E mode=$name /" | head -n 8 >>/tmp/results.txt
@@ -152,7 +190,9 @@ case $MEMARGS in
 --no-huge*) IND_EXPECT=refuse ;;
 *) IND_EXPECT=forward ;;
 esac
+HOTPLUG=$TP_HOTPLUG
 run_mode plugin forward "" "-d $PLUGIN"
+HOTPLUG=no
 run_mode indirect "$IND_EXPECT" "policy=indirect" "-d $PLUGIN"
 # Planner refusals on the real kernel: the error must be the planner's
 # reason and remedy, not the kernel rejecting a repeated SET_IOMMU.

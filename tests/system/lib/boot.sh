@@ -58,6 +58,7 @@ qemu_args() {
 	[[ $suite == virtio ]] && APPEND+=" initcall_blacklist=virtio_pci_driver_init"
 	[[ -n ${TP_START_TIMEOUT:-} ]] && APPEND+=" spapr.tp_start_timeout=$TP_START_TIMEOUT"
 	[[ -n ${TP_VA_STARTS:-} ]] && APPEND+=" spapr.tp_va_starts=$TP_VA_STARTS"
+	[[ -n ${TP_HOTPLUG:-} ]] && APPEND+=" spapr.tp_hotplug=1"
 	QEMU_ARGS+=(-append "$APPEND")
 }
 

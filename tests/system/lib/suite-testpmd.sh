@@ -240,6 +240,18 @@ suite_testpmd_check() {
 		rx=$(sed -n 's/.* rx=\([0-9]*\).*/\1/p' <<<"$line")
 		expect=$(sed -n 's/.* expect=\([^ ]*\).*/\1/p' <<<"$line")
 		summary+=("$mode ${started}${rx:+ rx=$rx}")
+		local hp failed
+		hp=$(tp_field hotplug "$line")
+		failed=$(tp_field iommu_failed "$line")
+		if [[ -n $hp ]]; then
+			# port 1 detached and attached again, forwarding again, and
+			# no container ioctl failed (the exit included)
+			local hp_rx attached
+			hp_rx=$(tp_field hp_rx "$line")
+			attached=$(tp_field hp_attached "$line")
+			summary+=("hotplug ${attached:-0} attach rx=${hp_rx:-0} failed-ioctls=${failed:-?}")
+			[[ $attached == 1 && ${hp_rx:-0} -gt 0 && $failed == 0 ]] || ok=0
+		fi
 		case $expect in
 		forward) [[ $started == yes && ${rx:-0} -gt 0 ]] || ok=0 ;;
 		# Refused: no port started (the plugin blocks the NICs it could
