@@ -57,4 +57,13 @@ typedef struct rte_eth_stats spapr_compat_queue_stats;
 #define SPAPR_COMPAT_STATS_GET_OP(fn) fn##_compat
 #endif
 
+/*
+ * Device hotplug (drivers/bus/spapr/spapr_hotplug.c) wraps struct rte_bus's
+ * plug(dev) and unplug(dev), which rte_dev_probe() and rte_dev_remove() call
+ * (local_dev_probe, local_dev_remove): the same fields and signatures in
+ * 22.11, 24.11 and 25.11, so there is nothing here for them. 26.07 replaces
+ * them by probe_device(drv, dev) and unplug_device(dev) (doc/plugin.md,
+ * "Hotplug"): the wrappers' compat entry goes here then.
+ */
+
 #endif /* SPAPR_DPDK_COMPAT_H */
