@@ -90,6 +90,8 @@ struct rte_spapr_info {
 	uint64_t mem_event_errors;
 	uint64_t growth_room;		/**< bytes of memory growth the windows can still map */
 	uint64_t growth_denied;	/**< allocations denied because they could not be mapped */
+	int secondary;			/**< 1: a secondary process, which sets nothing up: the
+					 * primary's containers and IOVAs serve it */
 };
 void rte_spapr_info_get(struct rte_spapr_info *info);
 

@@ -244,6 +244,22 @@ static void install_hotplug(void)
 			  "devices probed after start-up get no DMA set-up from the plugin\n");
 }
 
+/*
+ * The containers belong to the primary's mm (doc/kernel-model.md §10.16)
+ * and the memsegs this process shares carry the IOVAs the primary's plugin
+ * published: nothing to set up here. The primary answers the EAL's VFIO
+ * requests (spapr_vfio_mp.c), so that PMDs here open the same devices.
+ */
+static int defer_to_primary(void)
+{
+	spapr.secondary = true;
+	spapr.status = 0;
+	spapr.error[0] = '\0';
+	SPAPR_LOG(INFO, "secondary process: DMA set-up, windows and IOVAs are the primary's; "
+		  "nothing to set up here\n");
+	return 0;
+}
+
 static int spapr_probe(void)
 {
 	int rc;
@@ -252,13 +268,8 @@ static int spapr_probe(void)
 		return spapr.opts_rc;	/* already logged */
 	if (spapr.status == 0)
 		return 0;		/* probed before (rte_bus_probe again) */
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		spapr_fail(-ENOTSUP, "secondary processes are not supported: the sPAPR containers "
-			   "belong to the primary's mm (doc/kernel-model.md §10.16); "
-			   "run DMA from the primary");
-		SPAPR_LOG(ERR, "%s\n", spapr.error);
-		return spapr.status;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return defer_to_primary();
 	spapr.status = -EAGAIN;
 	spapr.idle = false;
 	if (spapr.opts.backend == SPAPR_OPTS_MODEL && model_would_hide_devices())
@@ -322,6 +333,7 @@ static int spapr_cleanup(void)
 	spapr.model = NULL;
 	spapr.be = NULL;
 	spapr.status = -EAGAIN;
+	spapr.secondary = false;
 	return 0;
 }
 
@@ -577,6 +589,7 @@ void rte_spapr_info_get(struct rte_spapr_info *info)
 		info->growth_room = spapr_capacity_room();
 		spapr_mem_unlock();
 	}
+	info->secondary = spapr.secondary;
 }
 
 int rte_spapr_plan_line(unsigned int i, char *buf, size_t len)

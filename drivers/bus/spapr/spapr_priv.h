@@ -86,6 +86,7 @@ struct spapr_state {
 	bool one_group_per_container;	/* pseries: windows cannot be shared */
 	bool mem_locked;		/* the caller holds DPDK's memory lock */
 	const struct spapr_hotplug_ops *hotplug;	/* set when plug/unplug are wrapped */
+	bool secondary;			/* a secondary process: the primary set DMA up */
 	uint64_t mem_bytes, mem_events, mem_event_errors;
 	uint64_t growth_denied;	/* allocations the validator denied */
 	uint64_t memlock_limit;		/* the policy's: SPAPR_DMA_UNLIMITED or bytes */

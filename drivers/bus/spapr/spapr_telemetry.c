@@ -39,6 +39,9 @@ static int tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "status", info.status);
 	rte_tel_data_add_dict_string(d, "error", rte_spapr_error());
+	rte_tel_data_add_dict_string(d, "process", info.secondary ? "secondary" : "primary");
+	if (info.secondary)
+		rte_tel_data_add_dict_string(d, "dma_setup", "deferred to the primary process");
 	rte_tel_data_add_dict_string(d, "backend", info.backend);
 	rte_tel_data_add_dict_string(d, "profile", info.profile);
 	rte_tel_data_add_dict_string(d, "policy", info.policy);
