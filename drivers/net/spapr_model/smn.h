@@ -142,6 +142,8 @@ unsigned int smn_dev_generate(struct smn_rxq *q, unsigned int n);
 /* smn_rxtx.c: the driver's fast path and ring set-up. */
 uint16_t smn_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb);
 uint16_t smn_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb);
+/* RX and TX in a secondary process: no packet moves (the model is the primary's). */
+uint16_t smn_burst_secondary(void *queue, struct rte_mbuf **pkts, uint16_t nb);
 int smn_rxq_start(struct smn_rxq *q);
 void smn_rxq_stop(struct smn_rxq *q);
 void smn_txq_start(struct smn_txq *q);

@@ -461,7 +461,9 @@ static int smn_stats_reset(struct rte_eth_dev *dev)
 enum {
 	X_RX_GEN, X_RX_WIRE, X_RX_WIRE_DROPS, X_RX_TRUNC, X_TX_WIRE_DROPS, X_RX_NOMBUF,
 	X_DMA_CHECKS, X_DMA_BYTES, X_DMA_FAULTS, X_DMA_FROZEN, X_DMA_LAST_FAULT,
-	X_PE_GROUP, X_PE_STATE, X_PE_FROZEN, X_PE_FREEZES, X_PE_RESETS,
+	X_PE_GROUP, X_PE_FREEZES,
+	X_SHARED_COUNT,		/* above: in shared memory; below: read from the model */
+	X_PE_STATE = X_SHARED_COUNT, X_PE_FROZEN, X_PE_RESETS,
 	X_PE_DMA_CHECKS, X_PE_DMA_BYTES, X_PE_FAULTS,
 	X_HOST_IOCTLS, X_HOST_ERRORS, X_HOST_REGISTER, X_HOST_CREATE, X_HOST_MAP,
 	X_HOST_UNMAP, X_HOST_TCE_WRITES, X_HOST_INVAL, X_HOST_HCALLS, X_HOST_RTAS,
@@ -472,48 +474,44 @@ enum {
 static const char *const xstat_names[X_COUNT] = {
 	"rx_gen_packets", "rx_wire_packets", "rx_wire_drops", "rx_truncated", "tx_wire_drops",
 	"rx_nombuf_repost", "dma_checks", "dma_bytes", "dma_faults", "dma_frozen_rejects",
-	"dma_last_fault_iova", "pe_group", "pe_state", "pe_frozen", "pe_freezes", "pe_resets",
+	"dma_last_fault_iova", "pe_group", "pe_freezes", "pe_state", "pe_frozen", "pe_resets",
 	"pe_dma_checks", "pe_dma_bytes", "pe_faults",
 	"host_ioctls", "host_ioctl_errors", "host_register_memory", "host_tce_create",
 	"host_map_dma", "host_unmap_dma", "host_tce_writes", "host_invalidations",
 	"host_hcalls", "host_rtas_calls", "host_opal_calls", "host_pages_pinned",
 };
 
+/*
+ * The model lives in the primary process (its heap, not shared memory): a
+ * secondary sees the counters kept in the port's shared memory only.
+ */
+static unsigned int xstat_count(void)
+{
+	return rte_eal_process_type() == RTE_PROC_PRIMARY ? X_COUNT : X_SHARED_COUNT;
+}
+
 static int smn_xstats_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 			    unsigned int size)
 {
+	unsigned int n = xstat_count();
+
 	(void)dev;
 	if (names != NULL)
-		for (unsigned int i = 0; i < X_COUNT && i < size; i++)
+		for (unsigned int i = 0; i < n && i < size; i++)
 			snprintf(names[i].name, sizeof(names[i].name), "%s", xstat_names[i]);
-	return X_COUNT;
+	return (int)n;
 }
 
-static void xstat_values(const struct smn_port *p, uint64_t *v)
+static void xstat_model_values(const struct smn_port *p, uint64_t *v)
 {
-	struct smn_dev_stats rx, tx;
 	struct spapr_model_pe_stats pe = { 0 };
 	struct spapr_model_counters c;
 	int state = spapr_model_pe_state(p->model, p->group);
 
-	dev_sums(p, &rx, &tx);
 	spapr_model_pe_stats(p->model, p->group, &pe);
 	spapr_model_counters(p->model, &c);
-	v[X_RX_GEN] = rx.gen_packets;
-	v[X_RX_WIRE] = rx.wire_packets;
-	v[X_RX_WIRE_DROPS] = rx.wire_drops;
-	v[X_RX_TRUNC] = rx.truncated;
-	v[X_TX_WIRE_DROPS] = tx.wire_drops;
-	v[X_RX_NOMBUF] = p->nombuf;
-	v[X_DMA_CHECKS] = rx.dma_checks + tx.dma_checks;
-	v[X_DMA_BYTES] = rx.dma_bytes + tx.dma_bytes;
-	v[X_DMA_FAULTS] = rx.dma_faults + tx.dma_faults;
-	v[X_DMA_FROZEN] = rx.dma_frozen + tx.dma_frozen;
-	v[X_DMA_LAST_FAULT] = tx.last_fault_iova ? tx.last_fault_iova : rx.last_fault_iova;
-	v[X_PE_GROUP] = (uint64_t)p->group;
 	v[X_PE_STATE] = (uint64_t)state;
 	v[X_PE_FROZEN] = state != VFIO_EEH_PE_STATE_NORMAL;
-	v[X_PE_FREEZES] = p->freezes;
 	v[X_PE_RESETS] = pe.resets;
 	v[X_PE_DMA_CHECKS] = pe.dma_checks;
 	v[X_PE_DMA_BYTES] = pe.dma_bytes;
@@ -532,18 +530,41 @@ static void xstat_values(const struct smn_port *p, uint64_t *v)
 	v[X_HOST_PINNED] = c.pages_pinned;
 }
 
+static void xstat_values(const struct smn_port *p, uint64_t *v)
+{
+	struct smn_dev_stats rx, tx;
+
+	dev_sums(p, &rx, &tx);
+	v[X_RX_GEN] = rx.gen_packets;
+	v[X_RX_WIRE] = rx.wire_packets;
+	v[X_RX_WIRE_DROPS] = rx.wire_drops;
+	v[X_RX_TRUNC] = rx.truncated;
+	v[X_TX_WIRE_DROPS] = tx.wire_drops;
+	v[X_RX_NOMBUF] = p->nombuf;
+	v[X_DMA_CHECKS] = rx.dma_checks + tx.dma_checks;
+	v[X_DMA_BYTES] = rx.dma_bytes + tx.dma_bytes;
+	v[X_DMA_FAULTS] = rx.dma_faults + tx.dma_faults;
+	v[X_DMA_FROZEN] = rx.dma_frozen + tx.dma_frozen;
+	v[X_DMA_LAST_FAULT] = tx.last_fault_iova ? tx.last_fault_iova : rx.last_fault_iova;
+	v[X_PE_GROUP] = (uint64_t)p->group;
+	v[X_PE_FREEZES] = p->freezes;
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		xstat_model_values(p, v);
+}
+
 static int smn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
 {
+	unsigned int count = xstat_count();
 	uint64_t v[X_COUNT];
 
-	if (xs == NULL || n < X_COUNT)
-		return X_COUNT;
+	if (xs == NULL || n < count)
+		return (int)count;
 	xstat_values(port_of(dev), v);
-	for (unsigned int i = 0; i < X_COUNT; i++) {
+	for (unsigned int i = 0; i < count; i++) {
 		xs[i].id = i;
 		xs[i].value = v[i];
 	}
-	return X_COUNT;
+	return (int)count;
 }
 
 static const struct eth_dev_ops smn_ops = {
@@ -564,6 +585,23 @@ static const struct eth_dev_ops smn_ops = {
 	.tx_queue_setup = smn_tx_setup,
 	.rx_queue_release = smn_rx_release,
 	.tx_queue_release = smn_tx_release,
+	.stats_get = SPAPR_COMPAT_STATS_GET_OP(smn_stats_get),
+	.stats_reset = smn_stats_reset,
+	.xstats_get = smn_xstats_get,
+	.xstats_get_names = smn_xstats_names,
+	.xstats_reset = smn_stats_reset,
+};
+
+/*
+ * A secondary process (dpdk-proc-info, dpdk-pdump, dpdk-dumpcap) sees the
+ * port: information, link, statistics. Everything that reaches the device
+ * needs the model, which lives in the primary's heap: configuration, start
+ * and stop are not offered (ethdev answers -ENOTSUP), and the burst
+ * functions refuse (doc/nic-model.md).
+ */
+static const struct eth_dev_ops smn_secondary_ops = {
+	.dev_infos_get = smn_infos_get,
+	.link_update = smn_link_update,
 	.stats_get = SPAPR_COMPAT_STATS_GET_OP(smn_stats_get),
 	.stats_reset = smn_stats_reset,
 	.xstats_get = smn_xstats_get,
@@ -656,6 +694,25 @@ static int free_slot(void)
 	return -1;
 }
 
+static int smn_attach_secondary(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct rte_eth_dev *dev = rte_eth_dev_attach_secondary(name);
+
+	if (dev == NULL) {
+		SMN_LOG(ERR, "%s: the primary process has no such port\n", name);
+		return -ENODEV;
+	}
+	dev->device = &vdev->device;
+	dev->dev_ops = &smn_secondary_ops;
+	dev->rx_pkt_burst = smn_burst_secondary;
+	dev->tx_pkt_burst = smn_burst_secondary;
+	rte_eth_dev_probing_finish(dev);
+	SMN_LOG(DEBUG, "%s: port %u attached in a secondary process (statistics only)\n",
+		name, dev->data->port_id);
+	return 0;
+}
+
 static int smn_probe(struct rte_vdev_device *vdev)
 {
 	const char *name = rte_vdev_device_name(vdev);
@@ -666,7 +723,7 @@ static int smn_probe(struct rte_vdev_device *vdev)
 	int slot, rc;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return -ENOTSUP;
+		return smn_attach_secondary(vdev);
 	if (model == NULL || rte_spapr_status() != 0) {
 		SMN_LOG(ERR, "%s: needs the spapr EAL plugin in model mode, loaded before this driver: "
 			"-d librte_bus_spapr.so -a bus=spapr,backend=model (plugin status: %s)\n",

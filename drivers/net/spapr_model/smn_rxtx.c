@@ -193,3 +193,23 @@ void smn_txq_stop(struct smn_txq *q)
 	}
 	q->tail = q->clean = q->head = q->db_tail = 0;
 }
+
+/*
+ * A secondary process cannot reach the device: its DMA goes through the
+ * host model, which lives in the primary's heap. A burst there moves
+ * nothing and says so once per process (a burst function cannot fail).
+ * Captures (dpdk-pdump, dpdk-dumpcap) run in the primary's burst calls.
+ */
+uint16_t smn_burst_secondary(void *queue, struct rte_mbuf **pkts, uint16_t nb)
+{
+	static bool said;
+
+	RTE_SET_USED(queue);
+	RTE_SET_USED(pkts);
+	RTE_SET_USED(nb);
+	if (!said)
+		SMN_LOG(ERR, "rx/tx burst in a secondary process: not supported, the device model "
+			"lives in the primary process; nothing is received or sent (doc/nic-model.md)\n");
+	said = true;
+	return 0;
+}
