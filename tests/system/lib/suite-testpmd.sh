@@ -246,11 +246,12 @@ suite_testpmd_check() {
 		if [[ -n $hp ]]; then
 			# port 1 detached and attached again, forwarding again, and
 			# no container ioctl failed (the exit included)
-			local hp_rx attached
+			local hp_rx attached detached
 			hp_rx=$(tp_field hp_rx "$line")
 			attached=$(tp_field hp_attached "$line")
-			summary+=("hotplug ${attached:-0} attach rx=${hp_rx:-0} failed-ioctls=${failed:-?}")
-			[[ $attached == 1 && ${hp_rx:-0} -gt 0 && $failed == 0 ]] || ok=0
+			detached=$(tp_field hp_detached "$line")
+			summary+=("hotplug ${detached:-0} detach ${attached:-0} attach rx=${hp_rx:-0} failed-ioctls=${failed:-?}")
+			[[ $detached == 1 && $attached == 1 && ${hp_rx:-0} -gt 0 && $failed == 0 ]] || ok=0
 		fi
 		case $expect in
 		forward) [[ $started == yes && ${rx:-0} -gt 0 ]] || ok=0 ;;
