@@ -56,7 +56,7 @@ static int span_walk(const struct rte_memseg_list *msl, void *arg)
 /* DPDK's reservations also hold its fbarrays and alignment: some room. */
 static uint64_t va_need(const struct va_span *s)
 {
-	return s->bytes + s->bytes / 16 + (64ull << 20);
+	return s->bytes + s->bytes / 16 + (16ull << 20);
 }
 
 static uint64_t pow2_at_least(uint64_t v)
