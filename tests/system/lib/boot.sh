@@ -27,7 +27,7 @@ qemu_args() {
 	[[ $m == pseries ]] && QEMU_ARGS+=(-vga none)
 	for ((i = 0; i < NICS; i++)); do
 		net="user,id=n$i,restrict=on"
-		[[ $suite == testpmd || $suite == virtio ]] && net="hubport,id=n$i,hubid=0"
+		[[ $suite == testpmd || $suite == virtio || $suite == lifecycle ]] && net="hubport,id=n$i,hubid=0"
 		QEMU_ARGS+=(-netdev "$net")
 		# Suite virtio: modern-only virtio-net (no I/O port BAR), with
 		# iommu_platform=on (VIRTIO_F_ACCESS_PLATFORM): without it QEMU's
@@ -59,6 +59,8 @@ qemu_args() {
 	[[ -n ${TP_START_TIMEOUT:-} ]] && APPEND+=" spapr.tp_start_timeout=$TP_START_TIMEOUT"
 	[[ -n ${TP_VA_STARTS:-} ]] && APPEND+=" spapr.tp_va_starts=$TP_VA_STARTS"
 	[[ -n ${TP_HOTPLUG:-} ]] && APPEND+=" spapr.tp_hotplug=1"
+	# A suite's own machine set-up (memory, command-line keys).
+	[[ $(type -t "suite_${suite}_qemu") == function ]] && "suite_${suite}_qemu"
 	QEMU_ARGS+=(-append "$APPEND")
 }
 
