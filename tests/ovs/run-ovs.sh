@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# run-ovs.sh PLUGIN PMD [--profile P] [--seconds N] [--env] [--socket-limit MB|none] [--keep]
+# run-ovs.sh PLUGIN PMD [--profile P] [--seconds N] [--env] [--socket-limit MB|none]
+#            [--p1-group N] [--keep]
 #
 # Debian's Open vSwitch with DPDK (ovs-vswitchd-dpdk) loads the spapr plugin
 # in model mode through other_config:dpdk-extra and forwards between two
@@ -20,6 +21,11 @@
 # OVS commit 02c5b24e0), and every port is hot-plugged (rte_dev_probe) when
 # it is added. With -a bus=spapr,... in dpdk-extra OVS 4.0 adds none.
 #
+# --p1-group N puts p1 on model IOMMU group N (dpdk-devargs
+# net_spapr_model1,group=N): that group is set up when OVS adds p1, after
+# EAL init (the plugin's hotplug path: PowerNV joins container 0, pseries
+# gets a container of its own).
+#
 # Memory: dpdk-socket-mem=64 at init and dpdk-socket-limit=128 (--socket-limit
 # none: no limit, so that OVS's first try at its mbuf pool, 262144 mbufs,
 # grows DPDK's memory far beyond what was there at init).
@@ -32,7 +38,7 @@
 # ports (0 faults).
 #
 # Last line, for scripts:
-#   ovs: ovs=<version> dpdk=<version> profile=<p> mode=<direct|indirect>
+#   ovs: ovs=<version> dpdk=<version> profile=<p> mode=<direct|indirect> p1_devargs=<devargs>
 #        p0=<rx>/<tx> p1=<rx>/<tx> dma_checks=<n> dma_faults=<n>
 # Exit 0 pass, 1 fail, 77 skipped (not root, no hugepages, no OVS package).
 set -uo pipefail
@@ -41,7 +47,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 2 ] || { echo "usage: run-ovs.sh PLUGIN PMD [--profile P] [--seconds N] [--env] [--socket-limit MB|none] [--keep]" >&2; exit 1; }
 plugin=$1 pmd=$2
 shift 2
-profile=powernv9 seconds=4 keep=0 env=0 socket_limit=128
+profile=powernv9 seconds=4 keep=0 env=0 socket_limit=128 p1_devargs=net_spapr_model1 p1_group=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--profile) profile=$2; shift 2 ;;
@@ -49,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1; shift ;;
 	--env) env=1; shift ;;
 	--socket-limit) socket_limit=$2; shift 2 ;;
+	--p1-group) p1_group=$2 p1_devargs=net_spapr_model1,group=$2; shift 2 ;;
 	*) echo "run-ovs.sh: unknown argument '$1'" >&2; exit 1 ;;
 	esac
 done
@@ -134,7 +141,7 @@ vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 
 vsctl add-br br0 -- set bridge br0 datapath_type=netdev || die_log "add-br br0"
 vsctl add-port br0 p0 -- set Interface p0 type=dpdk options:dpdk-devargs=net_spapr_model0 \
-	-- add-port br0 p1 -- set Interface p1 type=dpdk options:dpdk-devargs=net_spapr_model1 ||
+	-- add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=$p1_devargs" ||
 	die_log "add-port p0, p1"
 for p in p0 p1; do
 	err=$(vsctl get interface "$p" error)
@@ -150,13 +157,17 @@ dpdk_version=$(sed -n 's/.*Using DPDK \([0-9.]*\).*/\1/p' "$log" | head -n 1)
 echo "== Open vSwitch $ovs_version, DPDK $dpdk_version, profile $profile, options from $([ $env = 1 ] && echo SPAPR_DPDK_OPTS || echo dpdk-extra)"
 grep -m 1 "EAL ARGS:" "$log" | sed 's/^.*|INFO|/  /'
 echo "== plan (ovs-vswitchd log)"
-grep -E "spapr: (plan|DMA set up)" "$log" | sed 's/^.*|dpdk[^|]*|INFO|/  /'
+grep -E "spapr: (plan|DMA set up|IOMMU group [0-9]+( joined|: plan))" "$log" | sed 's/^.*|dpdk[^|]*|INFO|/  /'
 plan=$(grep -m 1 "spapr: plan: container 0" "$log")
 case "$plan" in
 *" direct window "*) mode=direct ;;
 *" indirect"*) mode=indirect ;;
 *) mode=none; bad "no plan line from the plugin in the vswitchd log" ;;
 esac
+# p1's group joined the DMA set-up when OVS added p1.
+if [ -n "$p1_group" ] && ! grep -qE "spapr: IOMMU group $p1_group( joined container|: plan: container)" "$log"; then
+	bad "no line of the plugin setting up IOMMU group $p1_group when p1 was added"
+fi
 
 echo "== ovs-ofctl dump-ports br0"
 ports=$(ovs-ofctl dump-ports br0) || die_log "ovs-ofctl dump-ports"
@@ -221,13 +232,13 @@ for _ in $(seq 1 100); do
 done
 echo "== at exit (net_spapr_model)"
 grep -E "net_spapr_model: (PE [0-9]+:|host kernel operations)" "$log" | sed 's/^.*|dpdk[^|]*|INFO|/  /'
-grep -qE "net_spapr_model: PE 0: [0-9]+ DMA checks, [0-9]+ bytes, 0 faults" "$log" ||
-	bad "no 'PE 0: ... 0 faults' line from the PMD at exit"
+grep -qE "net_spapr_model: PE [0-9]+: [0-9]+ DMA checks, [0-9]+ bytes, 0 faults" "$log" ||
+	bad "no 'PE N: ... 0 faults' line from the PMD at exit"
 if grep -E "spapr: .*(cannot|failed|left behind|refus)" "$log"; then
 	bad "the plugin reported a failure (above)"
 fi
 [ $fail = 0 ] || { echo "--- last lines of $log"; tail -n 20 "$log"; }
-echo "ovs: ovs=$ovs_version dpdk=$dpdk_version profile=$profile mode=$mode" \
+echo "ovs: ovs=$ovs_version dpdk=$dpdk_version profile=$profile mode=$mode p1_devargs=$p1_devargs" \
 	"p0=${counts[p0.rx]}/${counts[p0.tx]} p1=${counts[p1.rx]}/${counts[p1.tx]}" \
 	"dma_checks=$checks dma_faults=$faults"
 exit $fail
