@@ -11,7 +11,8 @@
 # ovs-vswitchd run in a private directory (like OVS's sandbox: OVS_RUNDIR,
 # OVS_DBDIR, OVS_LOGDIR, a database made with ovsdb-tool, punix remote) with
 # their own DPDK --file-prefix; the system's Open vSwitch service is neither
-# used nor touched. Both daemons are stopped and the directory removed at
+# used nor touched; ovs-vswitchd runs in a network namespace of its own.
+# Both daemons are stopped and the directory removed at
 # the end (--keep keeps the directory and prints it).
 #
 # The plugin's options go in dpdk-extra as -a bus=spapr,...; with --env they
@@ -65,7 +66,7 @@ done
 vswitchd=${SPAPR_OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 schema=/usr/share/openvswitch/vswitch.ovsschema
 [ -x "$vswitchd" ] || { echo "SKIP: $vswitchd not found (apt-get install openvswitch-switch-dpdk)"; exit 77; }
-for t in ovsdb-tool ovsdb-server ovs-vsctl ovs-ofctl ovs-appctl python3; do
+for t in ovsdb-tool ovsdb-server ovs-vsctl ovs-ofctl ovs-appctl python3 unshare; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t not found (apt-get install openvswitch-switch-dpdk python3)"; exit 77; }
 done
 [ -f "$schema" ] || { echo "SKIP: $schema not found (apt-get install openvswitch-common)"; exit 77; }
@@ -136,7 +137,10 @@ limit=()
 vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 	other_config:dpdk-socket-mem=64 "${limit[@]}" \
 	"other_config:dpdk-extra=$extra" || die_log "ovs-vsctl set other_config"
-"$vswitchd" "$db" --detach --no-chdir --pidfile="$dir/ovs-vswitchd.pid" \
+# In a network namespace of its own: the netdev datapath makes persistent
+# tap devices (ovs-netdev, br0) that would stay on the machine after the
+# run and collide with another vswitchd's; they go with the namespace.
+unshare --net "$vswitchd" "$db" --detach --no-chdir --pidfile="$dir/ovs-vswitchd.pid" \
 	--log-file="$log" -vconsole:off --unixctl="$ctl" || die_log "ovs-vswitchd did not start"
 
 vsctl add-br br0 -- set bridge br0 datapath_type=netdev || die_log "add-br br0"
