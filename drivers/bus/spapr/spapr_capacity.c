@@ -45,23 +45,23 @@ static int node_of(int socket)
 
 static int list_walk(const struct rte_memseg_list *msl, void *arg)
 {
+	struct node_capacity *seen = arg;
 	int s = node_of(msl->socket_id);
 
-	(void)arg;
 	if (msl->external || s < 0 || msl->page_sz == 0)
 		return 0;
-	nodes[s].va += msl->len;
-	nodes[s].page_sizes |= msl->page_sz;
+	seen[s].va += msl->len;
+	seen[s].page_sizes |= msl->page_sz;
 	return 0;
 }
 
 static int seg_walk(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *arg)
 {
+	struct node_capacity *seen = arg;
 	int s = node_of(msl->socket_id);
 
-	(void)arg;
 	if (!msl->external && s >= 0)
-		nodes[s].present += ms->len;
+		seen[s].present += ms->len;
 	return 0;
 }
 
@@ -86,9 +86,8 @@ static long hugepages_free(int node, uint64_t pgsz)
 }
 
 /* What DPDK may hold on node @s: its pages now + the free hugepages, within its VA. */
-static uint64_t node_may_use(int s, bool *by_va)
+static uint64_t node_may_use(const struct node_capacity *n, int s, bool *by_va)
 {
-	const struct node_capacity *n = &nodes[s];
 	uint64_t hp = n->present;
 	bool huge = false;
 
@@ -119,21 +118,30 @@ void spapr_capacity_plan(struct spapr_capacity *cap)
 {
 	char by_hp[32] = "", by_va[32] = "";
 	uint64_t present = 0, may = 0;
+	struct node_capacity seen[RTE_MAX_NUMA_NODES] = { 0 };
 
 	memset(cap, 0, sizeof(*cap));
-	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		nodes[s].present = nodes[s].va = nodes[s].page_sizes = 0;
-	rte_memseg_list_walk(list_walk, NULL);
-	rte_memseg_walk(seg_walk, NULL);
+	rte_memseg_list_walk(list_walk, seen);
+	rte_memseg_walk(seg_walk, seen);
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
 		bool va;
 
-		if (!nodes[s].va && !nodes[s].present)
+		if (!seen[s].va && !seen[s].present)
 			continue;
-		present += nodes[s].present;
-		may += node_may_use(s, &va);
+		present += seen[s].present;
+		may += node_may_use(&seen[s], s, &va);
 		list_node(va ? by_va : by_hp, va ? sizeof(by_va) : sizeof(by_hp), s);
 	}
+	/* The validator reads these under the lock the memory events take;
+	 * the walks above take the EAL's, which events hold first: never
+	 * both here. */
+	spapr_mem_lock();
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		nodes[s].present = seen[s].present;
+		nodes[s].va = seen[s].va;
+		nodes[s].page_sizes = seen[s].page_sizes;
+	}
+	spapr_mem_unlock();
 	cap->growth = may > present ? may - present : 0;
 	if (by_va[0] && !by_hp[0])
 		snprintf(cap->bound, sizeof(cap->bound), "DPDK's VA reservation on node %s", by_va);
