@@ -121,8 +121,13 @@ void spapr_capacity_plan(struct spapr_capacity *cap)
 	struct node_capacity seen[RTE_MAX_NUMA_NODES] = { 0 };
 
 	memset(cap, 0, sizeof(*cap));
-	rte_memseg_list_walk(list_walk, seen);
-	rte_memseg_walk(seg_walk, seen);
+	/* Device hotplug plans under DPDK's memory lock and the plugin's
+	 * (spapr.mem_locked): no second read lock, no second mutex lock. */
+	if (spapr.mem_locked)
+		rte_memseg_list_walk_thread_unsafe(list_walk, seen);
+	else
+		rte_memseg_list_walk(list_walk, seen);
+	spapr_memseg_walk(seg_walk, seen);
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
 		bool va;
 
@@ -132,16 +137,18 @@ void spapr_capacity_plan(struct spapr_capacity *cap)
 		may += node_may_use(&seen[s], s, &va);
 		list_node(va ? by_va : by_hp, va ? sizeof(by_va) : sizeof(by_hp), s);
 	}
-	/* The validator reads these under the lock the memory events take;
-	 * the walks above take the EAL's, which events hold first: never
-	 * both here. */
-	spapr_mem_lock();
+	/* The validator reads these under the lock the memory events take
+	 * (after the EAL's, which the walks above take): taken here only
+	 * after the walks, and only when hotplug does not hold it already. */
+	if (!spapr.mem_locked)
+		spapr_mem_lock();
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
 		nodes[s].present = seen[s].present;
 		nodes[s].va = seen[s].va;
 		nodes[s].page_sizes = seen[s].page_sizes;
 	}
-	spapr_mem_unlock();
+	if (!spapr.mem_locked)
+		spapr_mem_unlock();
 	cap->growth = may > present ? may - present : 0;
 	if (by_va[0] && !by_hp[0])
 		snprintf(cap->bound, sizeof(cap->bound), "DPDK's VA reservation on node %s", by_va);
