@@ -421,8 +421,8 @@ struct totals {
 	unsigned int phase_runs[NSWEEPS], phase_reported[NSWEEPS];
 };
 
-static enum run_result run_one(const char *self, const char *profile, const char *phase,
-			       const char *faults)
+static enum run_result run_once(const char *self, const char *profile, const char *phase,
+				const char *faults)
 {
 	int st = 0;
 	pid_t pid = fork();
@@ -436,6 +436,23 @@ static enum run_result run_one(const char *self, const char *profile, const char
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
 		return RUN_BROKEN;
 	return (enum run_result)WEXITSTATUS(st);
+}
+
+/*
+ * A run whose child found too few free hugepages (T_SKIP: 77; other
+ * programs share them) is made again, up to 5 times a second apart; then
+ * it counts as not reaching its phase, never as a broken state.
+ */
+static enum run_result run_one(const char *self, const char *profile, const char *phase,
+			       const char *faults)
+{
+	enum run_result r = run_once(self, profile, phase, faults);
+
+	for (int i = 0; i < 5 && (int)r == 77; i++) {
+		sleep(1);
+		r = run_once(self, profile, phase, faults);
+	}
+	return (int)r == 77 ? RUN_SETUP : r;
 }
 
 /* @capped: run the sweeps of the capped profile, else all others. */
