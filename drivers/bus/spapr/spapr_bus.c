@@ -247,8 +247,7 @@ static void install_hotplug(void)
 /*
  * The containers belong to the primary's mm (doc/kernel-model.md §10.16)
  * and the memsegs this process shares carry the IOVAs the primary's plugin
- * published: nothing to set up here. The primary answers the EAL's VFIO
- * requests (spapr_vfio_mp.c), so that PMDs here open the same devices.
+ * published: nothing to set up here.
  */
 static int defer_to_primary(void)
 {
