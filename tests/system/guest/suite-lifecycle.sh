@@ -100,8 +100,10 @@ lc_meminfo() { sed -n "s/^$1: *\\([0-9]*\\).*/\\1/p" /proc/meminfo; }
 lc_kwarn() { dmesg | grep -cE 'WARNING:|BUG:|Oops|leak|refcount_t|Bad page'; }
 
 # testpmd writes its prompt unbuffered (the rest of its stdout, a file, is
-# buffered until it exits): prompts so far = commands completed + 1.
-lc_prompts() { grep -o 'testpmd> ' "$LC_LOG" 2>/dev/null | wc -l; }
+# buffered until it exits): prompts so far = commands completed + 1. Only
+# the prompt's tail is counted: a flush from another thread can land inside
+# the prompt ("tesDone ... tpmd> " on powernv9, link state events).
+lc_prompts() { grep -o 'md> ' "$LC_LOG" 2>/dev/null | wc -l; }
 
 # Wait until there are more than $1 prompts; 1 on timeout ($2 s) or exit.
 lc_wait_prompt() {
