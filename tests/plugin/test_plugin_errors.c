@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -364,6 +366,94 @@ static void case_env_model_vfio_devices(void)
 	T_EQ(rte_spapr_containers(), 0);
 	rte_eal_cleanup();
 	fake_vfio_sysfs_rm(dir);
+}
+
+/*
+ * /proc/cpuinfo of a PowerNV host in a mount namespace of this process
+ * alone (the vfio backend's platform comes from its "platform" line), so
+ * that the vfio-mode decisions of a POWER host run on any machine.
+ */
+static int fake_powernv_cpuinfo(void)
+{
+	char path[64];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "/tmp/spapr-cpuinfo-%d", (int)getpid());
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\n\n"
+		"platform\t: PowerNV\n");
+	fclose(f);
+	rc = unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	     mount(path, "/proc/cpuinfo", NULL, MS_BIND, NULL) ? -1 : 0;
+	unlink(path);
+	return rc;
+}
+
+/* Is the PCI device @name blocked for bus_pci (a devargs saying so)? */
+static bool pci_blocked(const char *name)
+{
+	struct rte_devargs *da;
+
+	RTE_EAL_DEVARGS_FOREACH("pci", da)
+		if (strcmp(da->name, name) == 0 && da->policy == RTE_DEV_BLOCKED)
+			return true;
+	return false;
+}
+
+/*
+ * Set-up refused at probe (a bad SPAPR_DPDK_OPTS with no devargs, bad
+ * legacy devargs, a vfio-pci device without IOMMU group): EAL runs, the
+ * plugin refuses with @status and @why and the vfio-pci devices are blocked
+ * on a POWER host (PowerNV faked, @power) and left to DPDK's own VFIO code
+ * elsewhere.
+ */
+static void expect_blocking(const char *devargs, int status, const char *why, bool power)
+{
+	char dir[256];
+
+	if (power && fake_powernv_cpuinfo() != 0)
+		T_SKIP("cannot bind a PowerNV /proc/cpuinfo in a mount namespace: %s",
+		       strerror(errno));
+	T_EQ(fake_vfio_sysfs(dir, sizeof(dir)), 0);
+	setenv("SYSFS_PCI_DEVICES", dir, 1);
+	with_pci = 1;
+	T_CHECK(eal_init(devargs) >= 0);
+	T_EQ(rte_spapr_status(), status);
+	T_CHECK(strstr(rte_spapr_error(), why) != NULL);
+	printf("refused: %s\n", rte_spapr_error());
+	T_EQ(pci_blocked("0000:00:01.0"), power);
+	printf("0000:00:01.0 %s\n", pci_blocked("0000:00:01.0") ? "blocked" : "not blocked");
+	rte_eal_cleanup();
+	fake_vfio_sysfs_rm(dir);
+}
+
+/* vfio mode on a POWER host, a device whose IOMMU group cannot be found. */
+static void case_vfio_no_group_blocks_power(void)
+{
+	expect_blocking(NULL, -ENODEV, "no IOMMU group for vfio-pci device 0000:00:01.0", true);
+}
+
+static void case_bad_env_blocks_power(void)
+{
+	expect_blocking(NULL, -EINVAL, "SPAPR_DPDK_OPTS: bad value 'bogus' for key 'policy'", true);
+}
+
+static void case_bad_env_leaves_other(void)
+{
+	expect_blocking(NULL, -EINVAL, "SPAPR_DPDK_OPTS: bad value 'bogus' for key 'policy'", false);
+}
+
+static void case_legacy_bad_blocks_power(void)
+{
+	expect_blocking("spapr,policy=bogus", -EINVAL, "bad value 'bogus' for key 'policy'", true);
+}
+
+static void case_legacy_bad_leaves_other(void)
+{
+	expect_blocking("spapr,policy=bogus", -EINVAL, "bad value 'bogus' for key 'policy'", false);
 }
 
 /* Explicit devargs win over SPAPR_DPDK_OPTS. */
@@ -723,6 +813,11 @@ static const struct tcase cases[] = {
 	{ "bad_env_only", case_bad_env_only, "backend=model,page_size=3K" },
 	{ "env_model_vfio_devices", case_env_model_vfio_devices,
 	  "backend=model,profile=pseries-kvm" },
+	{ "vfio_no_group_blocks_power", case_vfio_no_group_blocks_power, NULL },
+	{ "bad_env_blocks_power", case_bad_env_blocks_power, "policy=bogus" },
+	{ "bad_env_leaves_other", case_bad_env_leaves_other, "policy=bogus" },
+	{ "legacy_bad_blocks_power", case_legacy_bad_blocks_power, NULL },
+	{ "legacy_bad_leaves_other", case_legacy_bad_leaves_other, NULL },
 	{ "env_override", case_env_override, "backend=model,profile=pseries-kvm,policy=indirect" },
 	{ "legacy_bad_policy", case_legacy_bad_policy, NULL },
 	{ "legacy_bad_profile", case_legacy_bad_profile, NULL },

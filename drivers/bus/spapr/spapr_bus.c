@@ -263,8 +263,10 @@ static int spapr_probe(void)
 {
 	int rc;
 
-	if (spapr.opts_rc)
+	if (spapr.opts_rc) {
+		spapr_vfio_block_after_bad_opts();
 		return spapr.opts_rc;	/* already logged */
+	}
 	if (spapr.status == 0)
 		return 0;		/* probed before (rte_bus_probe again) */
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)

@@ -129,6 +129,7 @@ int spapr_vfio_platform(struct spapr_dma_platform *plat);
 void spapr_vfio_release(bool unbind);
 /* The vfio-pci devices bus_pci will probe: their count, names in @names. */
 unsigned int spapr_vfio_devices_listed(char *names, size_t len);
+void spapr_vfio_block_after_bad_opts(void);
 
 /* spapr_hotplug.c */
 /* Wrap @ops->bus's plug and unplug (spapr.hotplug set); 0 or -ENODEV. */

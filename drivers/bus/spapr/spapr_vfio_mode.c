@@ -187,30 +187,54 @@ static unsigned int unique_groups(int *out, unsigned int max)
 	return n;
 }
 
+/* Keep bus_pci off @pd: its devargs (given or added) say blocked. */
+static int block_device(struct rte_pci_device *pd, const char *name, void *arg)
+{
+	struct rte_devargs *da = pd->device.devargs;
+
+	RTE_SET_USED(arg);
+	if (da == NULL) {
+		da = calloc(1, sizeof(*da));
+		if (da == NULL || rte_devargs_parsef(da, "pci:%s", name) != 0) {
+			free(da);
+			return 0;
+		}
+		da->type = RTE_DEVTYPE_BLOCKED;
+		if (rte_devargs_insert(&da) != 0)
+			return 0;
+		pd->device.devargs = da;
+	}
+	da->policy = RTE_DEV_BLOCKED;
+	SPAPR_LOG(ERR, "device %s blocked: the plugin has no DMA set-up for it (%s)\n",
+		  name, spapr.error);
+	return 0;
+}
+
 /* If the plugin fails, DPDK's own sPAPR code must not take the devices. */
 static void block_devices(void)
 {
 	for (unsigned int i = 0; i < ndevs; i++) {
-		struct rte_pci_device *pd = devs[i].pdev;
 		char name[PCI_PRI_STR_SIZE];
-		struct rte_devargs *da;
 
-		if (pd->device.devargs != NULL) {
-			pd->device.devargs->policy = RTE_DEV_BLOCKED;
-			continue;
-		}
-		rte_pci_device_name(&pd->addr, name, sizeof(name));
-		da = calloc(1, sizeof(*da));
-		if (da == NULL || rte_devargs_parsef(da, "pci:%s", name) != 0) {
-			free(da);
-			continue;
-		}
-		da->type = RTE_DEVTYPE_BLOCKED;
-		da->policy = RTE_DEV_BLOCKED;
-		if (rte_devargs_insert(&da) == 0)
-			pd->device.devargs = da;
-		SPAPR_LOG(ERR, "device %s blocked: DMA set-up failed\n", name);
+		rte_pci_device_name(&devs[i].pdev->addr, name, sizeof(name));
+		block_device(devs[i].pdev, name, NULL);
 	}
+}
+
+/*
+ * Bad options: the plugin cannot tell which backend was meant, so on a
+ * host that may be POWER sPAPR (or cannot be told) it blocks every vfio-pci
+ * device bus_pci would probe, as a failed vfio set-up does. Elsewhere DPDK's
+ * own (type1) VFIO code is right for them and nothing is blocked. The
+ * recorded error stays the options'.
+ */
+void spapr_vfio_block_after_bad_opts(void)
+{
+	struct spapr_dma_platform plat;
+
+	if (spapr_vfio_platform(&plat) == -ENODEV)
+		return;
+	for_each_probed(block_device, NULL);
 }
 
 /* Close the plugin's group references, let DPDK close its group fds (those
@@ -385,8 +409,11 @@ int spapr_setup_vfio(void)
 		goto fail;
 	}
 	rc = collect_devices();
-	if (rc)
+	if (rc) {
+		/* Those collected and those not yet seen alike. */
+		for_each_probed(block_device, NULL);
 		return rc;
+	}
 	rc = spapr_refuse_va_early(&plat);
 	if (rc)
 		goto fail;
