@@ -37,17 +37,17 @@ static int plugin_mounted(void)
 	return found;
 }
 
-/* Returns the hugetlbfs directory to pass with --huge-dir, or skips. */
-static const char *plugin_hugepages(long need_free)
+/*
+ * Free 2 MiB hugepages after raising nr_hugepages so that @need_free are
+ * free (at most 512 reserved in all); -1 without hugepage support.
+ */
+static long plugin_hugepages_raise(long need_free)
 {
-	long nr, fr;
+	long nr = spapr_read_long(PLUGIN_HUGE_NR, -1);
+	long fr = spapr_read_long(PLUGIN_HUGE_FREE, -1);
 
-	if (geteuid() != 0)
-		T_SKIP("needs root to reserve and mount 2 MiB hugepages");
-	nr = spapr_read_long(PLUGIN_HUGE_NR, -1);
-	fr = spapr_read_long(PLUGIN_HUGE_FREE, -1);
-	if (nr < 0)
-		T_SKIP("no 2 MiB hugepage support (%s)", PLUGIN_HUGE_NR);
+	if (nr < 0 || fr < 0)
+		return -1;
 	if (fr < need_free && nr + (need_free - fr) <= 512) {
 		FILE *f = fopen(PLUGIN_HUGE_NR, "w");
 
@@ -57,6 +57,19 @@ static const char *plugin_hugepages(long need_free)
 		}
 		fr = spapr_read_long(PLUGIN_HUGE_FREE, -1);
 	}
+	return fr;
+}
+
+/* Returns the hugetlbfs directory to pass with --huge-dir, or skips. */
+static const char *plugin_hugepages(long need_free)
+{
+	long fr;
+
+	if (geteuid() != 0)
+		T_SKIP("needs root to reserve and mount 2 MiB hugepages");
+	fr = plugin_hugepages_raise(need_free);
+	if (fr < 0)
+		T_SKIP("no 2 MiB hugepage support (%s)", PLUGIN_HUGE_NR);
 	if (fr < need_free)
 		T_SKIP("only %ld free 2 MiB hugepages, need %ld", fr, need_free);
 	mkdir(PLUGIN_HUGE_DIR, 0755);
