@@ -386,7 +386,9 @@ static int fake_powernv_cpuinfo(void)
 	fprintf(f, "processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\n\n"
 		"platform\t: PowerNV\n");
 	fclose(f);
-	rc = unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	/* /proc private, so that the bind does not reach the parent's namespace
+	 * ("/" is no mount point in a chroot). */
+	rc = unshare(CLONE_NEWNS) || mount(NULL, "/proc", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	     mount(path, "/proc/cpuinfo", NULL, MS_BIND, NULL) ? -1 : 0;
 	unlink(path);
 	return rc;
@@ -871,6 +873,10 @@ static void run_case(const char *self, const struct tcase *c)
 	T_CHECK(pid > 0);
 	waitpid(pid, &st, 0);
 	t_checks++;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		printf("skip case %s\n", c->name);	/* the child said why */
+		return;
+	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		t_failures++;
 		fprintf(stderr, "FAIL case %s: child status 0x%x\n", c->name, st);
