@@ -23,6 +23,7 @@
 
 #include "rte_bus_spapr.h"
 #include "rte_pmd_spapr_model.h"
+#include "net_test.h"
 #include "plugin_env.h"
 #include "test_util.h"
 
@@ -54,15 +55,6 @@ static int eal_init(const char *self, const char *prefix, bool secondary)
 			secondary ? NULL : "net_spapr_model0", "--vdev", "net_spapr_model1", NULL };
 
 	return rte_eal_init(secondary ? 15 : 18, eal);
-}
-
-static uint64_t xstat(uint16_t port, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
-	return v;
 }
 
 static bool log_has_once(FILE *f, const char *needle)
@@ -97,13 +89,13 @@ static int run_secondary(const char *self, const char *prefix, uint64_t ipackets
 	T_EQ(rte_eth_dev_count_avail(), 2);
 	T_ERR(rte_eth_stats_get(0, &st), 0);
 	T_EQU(st.ipackets, ipackets);
-	T_EQU(xstat(0, "dma_checks"), dma_checks);
+	T_EQU(net_xstat(0, "dma_checks"), dma_checks);
 	n = rte_eth_xstats_get_names(0, names, RTE_DIM(names));
 	/* ethdev's own (rx_good_packets ...) come first, then the PMD's. */
 	T_CHECK(n > SHARED_XSTATS);
-	T_EQU(xstat(0, "pe_freezes"), 0);
-	T_EQU(xstat(0, "pe_state"), UINT64_MAX);	/* the model's: not here */
-	T_EQU(xstat(0, "host_ioctls"), UINT64_MAX);
+	T_EQU(net_xstat(0, "pe_freezes"), 0);
+	T_EQU(net_xstat(0, "pe_state"), UINT64_MAX);	/* the model's: not here */
+	T_EQU(net_xstat(0, "host_ioctls"), UINT64_MAX);
 	memset(&conf, 0, sizeof(conf));
 	T_ERR(rte_eth_dev_configure(0, 1, 1, &conf), -ENOTSUP);
 	T_EQ(rte_eth_rx_burst(0, 0, pkts, BURST), 0);
@@ -118,22 +110,6 @@ static int run_secondary(const char *self, const char *prefix, uint64_t ipackets
 	rte_openlog_stream(NULL);
 	fclose(log);
 	return t_finish();
-}
-
-static int port_setup(uint16_t port, struct rte_mempool *mp)
-{
-	struct rte_eth_conf conf;
-	int rc;
-
-	memset(&conf, 0, sizeof(conf));
-	rc = rte_eth_dev_configure(port, 1, 1, &conf);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, NB_DESC, 0, NULL, mp);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, NB_DESC, 0, NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(port);
-	return rc;
 }
 
 /* Receive (and free) what the traffic source sends port 0. */
@@ -160,7 +136,7 @@ static void start_secondary(const char *self, const char *prefix)
 
 	T_ERR(rte_eth_stats_get(0, &st), 0);
 	snprintf(ipk, sizeof(ipk), "%" PRIu64, st.ipackets);
-	snprintf(chk, sizeof(chk), "%" PRIu64, xstat(0, "dma_checks"));
+	snprintf(chk, sizeof(chk), "%" PRIu64, net_xstat(0, "dma_checks"));
 	pid = fork();
 	if (pid == 0) {
 		execl(self, self, "secondary", prefix, ipk, chk, (char *)NULL);
@@ -196,8 +172,8 @@ int main(int argc, char **argv)
 	pool = rte_pktmbuf_pool_create("pool", 2048, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	T_CHECK(pool != NULL);
 	if (pool != NULL && rte_eth_dev_count_avail() == 2) {
-		T_ERR(port_setup(0, pool), 0);
-		T_ERR(port_setup(1, pool), 0);
+		T_ERR(net_port_setup(0, pool, NB_DESC), 0);
+		T_ERR(net_port_setup(1, pool, NB_DESC), 0);
 		T_CHECK(receive(100) > 0);
 		start_secondary(argv[0], prefix);
 		T_CHECK(receive(10) > 0);	/* the primary carries on */
