@@ -7,7 +7,7 @@
 #   dpdk-proc-info -- --stats     packets counted on both ports
 #   dpdk-proc-info -- --xstats    the device's DMA checks (shared counters)
 #   dpdk-pdump                    a pcap file with packets of port 0
-#   dpdk-dumpcap -c 64            64 packets of port 1
+#   dpdk-dumpcap                  a pcap file with packets of port 1
 # In each secondary the plugin says once that it defers to the primary and
 # reports no error. Every file the run made (hugepage files, runtime
 # directory, captures) is gone at the end.
@@ -98,11 +98,42 @@ grep -q "^dma_faults: 0$" "$work/xstats" || die "proc-info --xstats: dma_faults 
 # The model lives in the primary: its counters are not offered here.
 grep -q "^pe_state:" "$work/xstats" && die "proc-info --xstats: pe_state from a secondary"
 
-# pdump runs until interrupted; its capture comes from the primary's rx callbacks.
-LD_PRELOAD="$preload" timeout -s INT 2 dpdk-pdump -l 0 "${eal[@]}" -- \
-	--pdump "port=0,queue=*,rx-dev=$work/port0.pcap" >"$work/pdump" 2>&1
-st=$?
-[ $st = 0 ] || [ $st = 124 ] || die "pdump exit status $st"
+# The capture tools run until interrupted; their packets come from rx/tx
+# callbacks that the primary's forwarding cores run. DPDK before 25.11 removes
+# those callbacks when a tool detaches without waiting for a core that is
+# inside one (lib/pdump/rte_pdump.c; fixed by "pdump: fix races in callbacks",
+# v25.11), and the tool then frees the ring and pool the core copies into:
+# the primary crashes now and then in rte_pktmbuf_* on its forwarding core,
+# with or without the plugin. So forwarding stops before a tool detaches.
+prompts() { grep -o "testpmd> " "$work/primary" | wc -l; }
+forwarding_stop() {
+	local before
+	before=$(prompts)
+	echo stop >&3
+	for _ in $(seq 1 100); do
+		[ "$(prompts)" -gt "$before" ] && return 0
+		sleep 0.1
+	done
+	die "testpmd: no prompt after stop"
+}
+# capture_quiesced NAME SECONDS COMMAND...: run a capture tool for SECONDS,
+# stop forwarding, interrupt the tool, start forwarding again.
+capture_quiesced() {
+	local name=$1 seconds=$2 pid st
+	shift 2
+	"$@" >"$work/$name" 2>&1 &
+	pid=$!
+	sleep "$seconds"
+	forwarding_stop
+	kill -INT $pid 2>/dev/null
+	wait $pid
+	st=$?
+	echo start >&3
+	[ $st = 0 ] || die "$name exit status $st"
+}
+
+capture_quiesced pdump 2 env LD_PRELOAD="$preload" timeout 30 dpdk-pdump -l 0 "${eal[@]}" -- \
+	--pdump "port=0,queue=*,rx-dev=$work/port0.pcap"
 plugin_lines_ok "pdump" "$work/pdump" 1
 # pcap: 24-byte file header, then a 16-byte header per record.
 pcap_records() {
@@ -115,22 +146,26 @@ n=$(pcap_records "$work/port0.pcap")
 echo "pdump: $n packets in $(stat -c %s "$work/port0.pcap" 2>/dev/null || echo 0) bytes"
 [ "$n" -gt 0 ] || die "pdump: no packet captured"
 
-# dumpcap takes no -d: the drivers come in with LD_PRELOAD.
-LD_PRELOAD="$preload$plugin $pmd" timeout 30 dpdk-dumpcap --file-prefix="$prefix" -i 1 -c 64 -P \
-	-w "$work/port1.pcap" >"$work/dumpcap" 2>&1 || die "dumpcap exit status $?"
+# dumpcap takes no -d: the drivers come in with LD_PRELOAD. Its own packet
+# limit (-c) would end it while the primary forwards.
+capture_quiesced dumpcap 2 env LD_PRELOAD="$preload$plugin $pmd" timeout 30 dpdk-dumpcap \
+	--file-prefix="$prefix" -i 1 -P -w "$work/port1.pcap"
 plugin_lines_ok "dumpcap" "$work/dumpcap" 0
-grep -E "Packets captured|Capturing" "$work/dumpcap"
+grep -E "Capturing" "$work/dumpcap"
 n=$(pcap_records "$work/port1.pcap")
 echo "dumpcap: $n packets"
-[ "$n" = 64 ] || die "dumpcap: $n packets, 64 asked for"
+[ "$n" -gt 0 ] || die "dumpcap: no packet captured"
 
 # ---- the primary carries on, then exits cleanly ----
-{ echo stop; echo quit; } >&3
+# A primary that died already must be reported, not kill this script with
+# SIGPIPE on the write to its input.
+trap '' PIPE
+{ echo stop; echo quit; } >&3 2>/dev/null || die "testpmd no longer reads its input"
 exec 3>&-
 wait $pmd_pid
 rc=$?
 pmd_pid=
-[ $rc = 0 ] || die "testpmd exit status $rc"
+[ $rc = 0 ] || { die "testpmd exit status $rc"; tail -n 30 "$work/primary"; }
 grep -q "^Bye" "$work/primary" || die "testpmd did not exit cleanly"
 grep -E "spapr: .*(failed|error|cannot)" "$work/primary" && die "plugin errors in the primary"
 cleanup
