@@ -262,8 +262,13 @@ int main(int argc, char **argv)
 				double grow = (double)(sizes[s] / sizes[s ? s - 1 : 0]);
 				double predict = prev_ms * 1e-3 * grow * grow * 1.75;
 
+				/* The row the exit status judges always runs: a verdict
+				 * must not depend on how fast this machine is today. */
+				bool reference = p == 0 && g == 0 && sizes[s] == 64 * GiB;
+
 				run_engine(profiles[p], sizes[s], pages[g], &e);
-				if (!all && predict > 1 && app_now() - t_start + predict > budget_s) {
+				if (!all && !reference && predict > 1 &&
+				    app_now() - t_start + predict > budget_s) {
 					memset(&b, 0, sizeof(b));
 					snprintf(b.note, sizeof(b.note),
 						 "skipped: predicted %.0f s (memsegs^2 list walks), "
@@ -274,7 +279,7 @@ int main(int argc, char **argv)
 				prev_ms = b.ms;
 				print_row(profiles[p], sizes[s], pages[g], "engine", &e);
 				print_row(profiles[p], sizes[s], pages[g], "dpdk-22.11", &b);
-				if (p == 0 && g == 0 && sizes[s] == 64 * GiB) {
+				if (reference) {
 					ref_e = e;
 					ref_b = b;
 				}
