@@ -323,9 +323,8 @@ static int spapr_parse(const char *name, void *addr)
 	return strcmp(name, "spapr") == 0 ? 0 : 1;
 }
 
-static int spapr_cleanup(void)
+void spapr_release(void)
 {
-	spapr_hotplug_uninstall();
 	spapr_teardown();
 	if (spapr.opts.backend == SPAPR_OPTS_VFIO)
 		spapr_vfio_release(false);
@@ -335,6 +334,13 @@ static int spapr_cleanup(void)
 	spapr.be = NULL;
 	spapr.status = -EAGAIN;
 	spapr.secondary = false;
+}
+
+static int spapr_cleanup(void)
+{
+	/* With devices, the release follows their bus's cleanup (spapr_hotplug.c). */
+	if (!spapr_hotplug_release_deferred())
+		spapr_release();
 	return 0;
 }
 

@@ -26,6 +26,8 @@
  *           in a shared container, until the group left and the others'
  *           mappings, which the kernel clears on a detach (§4, ML-CLEAR),
  *           are made again.
+ *   cleanup: at rte_eal_cleanup() the bus removes its open devices first,
+ *           then the plugin lets go of everything (hp_cleanup()).
  *
  * Why not the alternatives: device event callbacks (rte_dev_event_*) come
  * from the uevent monitor after the kernel acted and never before a PMD
@@ -53,6 +55,7 @@
 static struct rte_bus *hp_bus;
 static rte_bus_plug_t bus_plug;
 static rte_bus_unplug_t bus_unplug;
+static rte_bus_cleanup_t bus_cleanup;
 
 static void hp_lock(void)
 {
@@ -316,6 +319,28 @@ static int hp_unplug(struct rte_device *dev)
 	return 0;	/* the device is gone: what the release could not undo is logged */
 }
 
+/*
+ * rte_eal_cleanup(), which rte_exit() also runs, calls the buses' cleanups
+ * in list order, the plugin's bus first (it registers first). Ports that the
+ * application did not close are removed by their own bus's cleanup, and the
+ * windows, mappings and (model backend) the host model must outlive them: a
+ * device that is still running must not lose its TCEs, and net_spapr_model
+ * reads the model as it closes. So the plugin lets go after that bus.
+ */
+static int hp_cleanup(void)
+{
+	int rc = bus_cleanup != NULL ? bus_cleanup() : 0;
+
+	spapr_hotplug_uninstall();
+	spapr_release();
+	return rc;
+}
+
+bool spapr_hotplug_release_deferred(void)
+{
+	return hp_bus != NULL && hp_bus->cleanup == hp_cleanup;
+}
+
 int spapr_hotplug_install(const struct spapr_hotplug_ops *ops)
 {
 	struct rte_bus *bus;
@@ -327,8 +352,10 @@ int spapr_hotplug_install(const struct spapr_hotplug_ops *ops)
 		return -ENODEV;
 	bus_plug = bus->plug;
 	bus_unplug = bus->unplug;
+	bus_cleanup = bus->cleanup;
 	bus->plug = hp_plug;
 	bus->unplug = hp_unplug;
+	bus->cleanup = hp_cleanup;
 	hp_bus = bus;
 	spapr.hotplug = ops;
 	SPAPR_LOG(DEBUG, "devices of bus %s plugged after start-up join the DMA set-up\n",
@@ -344,6 +371,8 @@ void spapr_hotplug_uninstall(void)
 		hp_bus->plug = bus_plug;
 	if (hp_bus->unplug == hp_unplug)
 		hp_bus->unplug = bus_unplug;
+	if (hp_bus->cleanup == hp_cleanup)
+		hp_bus->cleanup = bus_cleanup;
 	hp_bus = NULL;
 	spapr.hotplug = NULL;
 }

@@ -135,6 +135,9 @@ void spapr_vfio_block_after_bad_opts(void);
 /* Wrap @ops->bus's plug and unplug (spapr.hotplug set); 0 or -ENODEV. */
 int spapr_hotplug_install(const struct spapr_hotplug_ops *ops);
 void spapr_hotplug_uninstall(void);
+bool spapr_hotplug_release_deferred(void);
+/* Everything the plugin set up goes: windows, registrations, containers, model. */
+void spapr_release(void);
 
 /* spapr_mem.c */
 /* rte_memseg_walk, or its thread-unsafe form when spapr.mem_locked. */
