@@ -107,5 +107,7 @@ struct dma_lookup {
 };
 
 uint64_t dma_lookup_find(const struct dma_lookup *lk, uint64_t va);
+/* The IOVA of @va if [va, va+len) is mapped as one IOVA run, else SPAPR_DMA_BAD_IOVA. */
+uint64_t dma_lookup_find_range(const struct dma_lookup *lk, uint64_t va, uint64_t len);
 
 #endif /* DMA_PRIV_H */

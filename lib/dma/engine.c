@@ -193,6 +193,14 @@ uint64_t spapr_dma_iova(const struct spapr_dma_container *c, uint64_t va)
 	return lk ? dma_lookup_find(lk, va) : SPAPR_DMA_BAD_IOVA;
 }
 
+uint64_t spapr_dma_iova_range(const struct spapr_dma_container *c, uint64_t va, uint64_t len)
+{
+	const struct dma_lookup *lk = atomic_load_explicit(
+		&((struct spapr_dma_container *)c)->lookup, memory_order_acquire);
+
+	return lk ? dma_lookup_find_range(lk, va, len) : SPAPR_DMA_BAD_IOVA;
+}
+
 /* ---- adding memory to one container ---- */
 
 /* What a call adds to one container, reserved before any kernel call. */

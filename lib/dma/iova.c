@@ -164,21 +164,44 @@ uint64_t dma_iova_largest(const struct dma_iova_alloc *a)
 	return m;
 }
 
-uint64_t dma_lookup_find(const struct dma_lookup *lk, uint64_t va)
+/* Branch-light binary search for the last entry with e.va <= va (0 if none). */
+static unsigned int lookup_index(const struct dma_lookup *lk, uint64_t va)
 {
 	const struct dma_lookup_ent *e = lk->e;
 	unsigned int lo = 0, n = lk->n;
 
-	/* Branch-light binary search for the last entry with e.va <= va. */
 	while (n > 1) {
 		unsigned int half = n / 2;
 
 		lo = e[lo + half].va <= va ? lo + half : lo;
 		n -= half;
 	}
-	if (lk->n && va >= e[lo].va && va < e[lo].end)
-		return va + e[lo].delta;
+	return lo;
+}
+
+uint64_t dma_lookup_find(const struct dma_lookup *lk, uint64_t va)
+{
+	unsigned int i = lookup_index(lk, va);
+
+	if (lk->n && va >= lk->e[i].va && va < lk->e[i].end)
+		return va + lk->e[i].delta;
 	return SPAPR_DMA_BAD_IOVA;
+}
+
+uint64_t dma_lookup_find_range(const struct dma_lookup *lk, uint64_t va, uint64_t len)
+{
+	const struct dma_lookup_ent *e = lk->e;
+	unsigned int i = lookup_index(lk, va);
+	uint64_t end = va + len;
+
+	if (lk->n == 0 || len == 0 || end < va || va < e[i].va || va >= e[i].end)
+		return SPAPR_DMA_BAD_IOVA;
+	/* Entries are disjoint and sorted: the range goes on only through
+	 * entries that continue it in VA and in IOVA (same delta). */
+	for (uint64_t at = e[i].end; at < end; at = e[i].end)
+		if (++i == lk->n || e[i].va != at || e[i].delta != e[i - 1].delta)
+			return SPAPR_DMA_BAD_IOVA;
+	return va + e[i].delta;	/* one delta along the whole run */
 }
 
 int dma_iova_reserve(struct dma_iova_alloc *a, unsigned int extra)

@@ -637,6 +637,15 @@ void spapr_dma_container_stats(const struct spapr_dma_container *c, struct spapr
  */
 uint64_t spapr_dma_iova(const struct spapr_dma_container *c, uint64_t va);
 
+/**
+ * The IOVA of @va if all of [@va, @va+@len) is mapped in @c at one
+ * contiguous IOVA range [IOVA, IOVA+@len), so that a device given that
+ * range reaches exactly these bytes; else SPAPR_DMA_BAD_IOVA (a byte not
+ * mapped, or the range split between IOVA runs). Same safety as
+ * spapr_dma_iova().
+ */
+uint64_t spapr_dma_iova_range(const struct spapr_dma_container *c, uint64_t va, uint64_t len);
+
 /** Number of containers and the i-th one. */
 unsigned int spapr_dma_ctx_containers(const struct spapr_dma_ctx *ctx);
 struct spapr_dma_container *spapr_dma_ctx_container(struct spapr_dma_ctx *ctx, unsigned int i);

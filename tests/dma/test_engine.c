@@ -335,6 +335,16 @@ static void test_hotplug(void)
 	T_ERR(spapr_dma_mem_add(w.ctx, add, 1, &err), 0);
 	R[n] = add[0];
 	T_EQ(verify_all(&w, g, c, R, n + 1, 512), 0);
+	/* Ranges: one IOVA run or SPAPR_DMA_BAD_IOVA. */
+	T_EQU(spapr_dma_iova_range(c, add[0].va, add[0].len), spapr_dma_iova(c, add[0].va));
+	T_EQU(spapr_dma_iova_range(c, add[0].va + 4096, 4096), spapr_dma_iova(c, add[0].va) + 4096);
+	T_EQU(spapr_dma_iova_range(c, add[0].va, 0), SPAPR_DMA_BAD_IOVA);
+	T_EQU(spapr_dma_iova_range(c, add[0].va - 4096, 8192),
+	      spapr_dma_iova(c, add[0].va - 4096) == spapr_dma_iova(c, add[0].va) - 4096 ?
+	      spapr_dma_iova(c, add[0].va - 4096) : SPAPR_DMA_BAD_IOVA);
+	T_EQU(spapr_dma_iova_range(c, R[0].va, R[0].len + R[1].len),
+	      spapr_dma_iova(c, R[1].va) == spapr_dma_iova(c, R[0].va) + R[0].len &&
+	      R[1].va == R[0].va + R[0].len ? spapr_dma_iova(c, R[0].va) : SPAPR_DMA_BAD_IOVA);
 	/* 4 GiB at 7 GiB does not: the error says how much is missing. */
 	regions_fill(add + 1, 1, 8 * GiB, 4 * GiB, 21);
 	T_ERR(world_map_mem(&w, add + 1, 1), 0);
@@ -351,6 +361,7 @@ static void test_hotplug(void)
 	old_iova = spapr_dma_iova(c, add[0].va);
 	T_ERR(spapr_dma_mem_remove(w.ctx, add[0].va, add[0].len, &err), 0);
 	T_EQU(spapr_dma_iova(c, add[0].va), SPAPR_DMA_BAD_IOVA);
+	T_EQU(spapr_dma_iova_range(c, add[0].va, 4096), SPAPR_DMA_BAD_IOVA);
 	T_CHECK(dma_faults(&w, g, old_iova));
 	spapr_model_mm_info(w.m, 0, &b);
 	T_EQU(b.locked_vm_pages, a.locked_vm_pages - (1 * GiB >> 16));
@@ -358,6 +369,9 @@ static void test_hotplug(void)
 	T_ERR(spapr_dma_mem_remove(w.ctx, R[0].va, 1 * MiB, &err), -EINVAL);
 	T_ERR(spapr_dma_mem_remove(w.ctx, R[0].va, 256 * 2 * MiB, &err), 0);
 	T_EQ(verify_all(&w, g, c, R + 256, 256, 64), 0);
+	/* A range that starts in removed memory, or runs into it, is not mapped. */
+	T_EQU(spapr_dma_iova_range(c, R[255].va, R[255].len + R[256].len), SPAPR_DMA_BAD_IOVA);
+	T_EQU(spapr_dma_iova_range(c, R[256].va - 4096, 8192), SPAPR_DMA_BAD_IOVA);
 	T_CHECK(dma_faults(&w, g, spapr_dma_iova(c, R[256].va) - 1));
 	spapr_model_mm_info(w.m, 0, &b);
 	T_EQ(b.regions, 1);	/* still registered: half of it is live */
