@@ -92,6 +92,7 @@ struct rte_spapr_info {
 	uint64_t growth_denied;	/**< allocations denied because they could not be mapped */
 	int secondary;			/**< 1: a secondary process, which sets nothing up: the
 					 * primary's containers and IOVAs serve it */
+	uint64_t populate_refused;	/**< mempool chunks refused: memory no window maps */
 };
 void rte_spapr_info_get(struct rte_spapr_info *info);
 

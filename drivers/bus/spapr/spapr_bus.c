@@ -591,6 +591,7 @@ void rte_spapr_info_get(struct rte_spapr_info *info)
 	info->mem_events = spapr.mem_events;
 	info->mem_event_errors = spapr.mem_event_errors;
 	info->growth_denied = spapr.growth_denied;
+	info->populate_refused = spapr.populate_refused;
 	if (spapr.ncont) {
 		spapr_mem_lock();
 		info->growth_room = spapr_capacity_room();

@@ -541,13 +541,13 @@ void spapr_mem_user_forget(void)
 /* ---- memory events: growth and shrink after init ---- */
 
 /*
- * DPDK gives memory events no way to refuse (the callback returns void) and
- * mempool populate turns RTE_BAD_IOVA into the physical address
- * (rte_mempool.c get_iova() -> rte_mem_virt2iova()): say what that means.
+ * DPDK gives memory events no way to refuse (the callback returns void):
+ * the heap keeps the pages. Mempools populated from them are refused
+ * (spapr_mempool.c); what else is placed there has no IOVA.
  */
-#define BAD_IOVA_NOTE " (DPDK cannot be made to refuse this memory: mbufs placed in it get " \
-	"its physical addresses from mempool populate, which no window maps, and devices " \
-	"fault on them; do not use it for DMA)"
+#define BAD_IOVA_NOTE " (DPDK cannot be made to refuse this memory: mempools refuse it, " \
+	"so an mbuf pool placed there fails with ENOBUFS; memzones and rte_malloc buffers " \
+	"in it have IOVA RTE_BAD_IOVA: do not give them to devices)"
 
 static void mark_bad(const struct rte_memseg_list *msl, uint64_t va, uint64_t len)
 {
@@ -677,8 +677,11 @@ static void mem_event(enum rte_mem_event type, const void *addr, size_t len, voi
 
 int spapr_mem_events_start(void)
 {
-	int rc = rte_mem_event_callback_register(CB_NAME, mem_event, NULL);
+	int rc;
 
+	/* Static memory too: external memory and the application's own. */
+	spapr_mempool_guard_start();
+	rc = rte_mem_event_callback_register(CB_NAME, mem_event, NULL);
 	if (rc < 0 && rte_errno == ENOTSUP) {
 		/* DPDK turns --no-huge into legacy memory: name what the user gave. */
 		SPAPR_LOG(WARNING, "no memory events (%s): memory is static, nothing to follow\n",
@@ -696,6 +699,7 @@ int spapr_mem_events_start(void)
 
 void spapr_mem_events_stop(void)
 {
+	spapr_mempool_guard_stop();
 	if (spapr.cb_registered)
 		rte_mem_event_callback_unregister(CB_NAME, NULL);
 	spapr.cb_registered = false;

@@ -89,6 +89,7 @@ struct spapr_state {
 	bool secondary;			/* a secondary process: the primary set DMA up */
 	uint64_t mem_bytes, mem_events, mem_event_errors;
 	uint64_t growth_denied;	/* allocations the validator denied */
+	uint64_t populate_refused;	/* mempool chunks refused: not mapped */
 	uint64_t memlock_limit;		/* the policy's: SPAPR_DMA_UNLIMITED or bytes */
 	struct spapr_capacity capacity;	/* what the last container was planned for */
 };
@@ -182,6 +183,11 @@ void spapr_capacity_stop(void);
 /* A memory event changed a socket heap's size. */
 struct rte_memseg_list;
 void spapr_capacity_track(const struct rte_memseg_list *msl, uint64_t len, bool grow);
+
+/* spapr_mempool.c: mempool populate refuses chunks no window maps (every
+ * registered ops' populate callback wrapped; nothing on the packet path). */
+void spapr_mempool_guard_start(void);
+void spapr_mempool_guard_stop(void);
 
 /* spapr_telemetry.c */
 void spapr_telemetry_register(void);

@@ -99,6 +99,7 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	spapr_compat_tel_add_dict_uint(d, "mem_events", spapr.mem_events);
 	spapr_compat_tel_add_dict_uint(d, "mem_event_errors", spapr.mem_event_errors);
 	spapr_compat_tel_add_dict_uint(d, "growth_denied", spapr.growth_denied);
+	spapr_compat_tel_add_dict_uint(d, "populate_refused", spapr.populate_refused);
 	for (unsigned int k = 0; k < SPAPR_DMA_OP_COUNT; k++)
 		spapr_compat_tel_add_dict_uint(d, spapr_dma_op_name(k), tot.ops[k]);
 	return 0;
