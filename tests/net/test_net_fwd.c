@@ -183,6 +183,23 @@ static void test_forward(void)
 
 /* ---- the fault: a pool in memory the plugin was never told about ---- */
 
+/* The IOVA an application that bypasses DPDK's IOVAs would give: the PA. */
+static void pa_as_iova(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	struct rte_mbuf *m = obj;
+
+	(void)mp;
+	(void)arg;
+	(void)idx;
+	m->buf_iova = rte_mem_virt2iova(m->buf_addr);
+}
+
+/*
+ * The plugin refuses to populate a pool from memory no window maps (its
+ * mempool guard), so the pool is made as one that asks for no IOVA
+ * (RTE_MEMPOOL_F_NO_IOVA_CONTIG) and its mbufs are then given the physical
+ * addresses, as a buggy application would: the device must catch it.
+ */
 static struct rte_mempool *unmapped_pool(void **mem, size_t *len)
 {
 	struct rte_mempool *mp;
@@ -194,28 +211,41 @@ static struct rte_mempool *unmapped_pool(void **mem, size_t *len)
 		return NULL;
 	mp = rte_mempool_create_empty("unmapped", 1024, sizeof(struct rte_mbuf) + 2048 +
 				      RTE_PKTMBUF_HEADROOM, 0, sizeof(struct rte_pktmbuf_pool_private),
-				      SOCKET_ID_ANY, 0);
+				      SOCKET_ID_ANY, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 	if (mp == NULL)
 		return NULL;
 	rte_mempool_set_ops_byname(mp, "ring_mp_mc", NULL);
 	rte_pktmbuf_pool_init(mp, NULL);
-	/* IOVAs from the page tables (real PAs): the plugin never mapped them. */
 	if (rte_mempool_populate_virt(mp, *mem, *len, 4096, NULL, NULL) <= 0) {
 		rte_mempool_free(mp);
 		return NULL;
 	}
 	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	rte_mempool_obj_iter(mp, pa_as_iova, NULL);
 	return mp;
+}
+
+struct find_iova {
+	uint64_t iova;
+	bool found;
+};
+
+static void buf_has_iova(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	struct find_iova *f = arg;
+	struct rte_mbuf *m = obj;
+
+	(void)mp;
+	(void)idx;
+	f->found |= f->iova >= m->buf_iova && f->iova < m->buf_iova + m->buf_len;
 }
 
 static bool iova_in_pool(struct rte_mempool *mp, uint64_t iova)
 {
-	struct rte_mempool_memhdr *hdr;
+	struct find_iova f = { .iova = iova };
 
-	STAILQ_FOREACH(hdr, &mp->mem_list, next)
-		if (iova >= hdr->iova && iova < hdr->iova + hdr->len)
-			return true;
-	return false;
+	rte_mempool_obj_iter(mp, buf_has_iova, &f);
+	return f.found;
 }
 
 static void test_fault_and_recovery(void)
