@@ -42,8 +42,15 @@ out=$( { echo start; sleep 1; echo stop; echo "show port xstats 0"; echo "show p
 		-- -i --total-num-mbufs=4096 --no-flush-rx --mp-alloc="$mp_alloc" 2>&1)
 rc=$?
 rm -rf "/var/run/dpdk/$prefix"
-echo "$out" | grep -E "spapr: (plan|memory|mempool|refused)|Creation of mbuf pool|DMA fault|TX-packets|^pe_faults|^dma_faults|Bye" |
+echo "$out" | grep -E "spapr: (plan|memory|mempool|refused)|Cause:|DMA fault|TX-packets|^pe_faults|^dma_faults|Bye" |
 	cut -c1-400
+# xmemhuge takes 128 MiB and more of hugepages for itself, which other
+# programs may hold: a shortage is no result.
+if echo "$out" | grep -q "Could not create external memory"; then
+	echo "SKIP: testpmd could not allocate its external memory (hugepages free: $(awk \
+		'/HugePages_Free/ {print $2}' /proc/meminfo))"
+	exit 77
+fi
 fail=0
 echo "$out" | grep -qE "spapr: plan: container 0 .*, room" || { echo "FAIL: no plan line with its room"; fail=1; }
 echo "$out" | grep -q "DMA fault" && { echo "FAIL: a DMA fault"; fail=1; }
