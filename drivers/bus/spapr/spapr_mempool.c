@@ -45,12 +45,7 @@
 static rte_mempool_populate_t orig_populate[RTE_MEMPOOL_MAX_OPS_IDX];
 static bool wrapped[RTE_MEMPOOL_MAX_OPS_IDX];
 
-/*
- * Memory DPDK manages for DMA (its heaps, internal or external): there a
- * missing IOVA means the plugin could not map it. Elsewhere (memory only
- * registered, or no memseg at all) RTE_BAD_IOVA is the caller's own "no
- * IOVA", which DPDK marks RTE_MEMPOOL_F_NON_IO.
- */
+/* Memory of a DPDK heap (internal or external), which the plugin maps. */
 static bool heap_memory(const void *va)
 {
 	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(va);
@@ -71,15 +66,18 @@ static bool chunk_mapped(uint64_t va, uint64_t iova, uint64_t len)
 }
 
 /*
- * A pool that asked for no IOVA contiguity (RTE_MEMPOOL_F_NO_IOVA_CONTIG)
- * is populated with RTE_BAD_IOVA by DPDK itself and is not for devices.
+ * RTE_BAD_IOVA is allowed only in a pool that asked for no IOVA
+ * (RTE_MEMPOOL_F_NO_IOVA_CONTIG: DPDK populates it so, and it is not for
+ * devices). Elsewhere it is memory the plugin could not map, or memory
+ * whose physical address DPDK could not read (rte_mempool_populate_anon),
+ * and the mbufs would carry RTE_BAD_IOVA plus their offset as IOVA.
  */
 static bool chunk_allowed(const struct rte_mempool *mp, void *vaddr, rte_iova_t iova, size_t len)
 {
 	if (spapr.ncont == 0)
 		return true;	/* nothing set up (iommu=off): IOVA = PA everywhere */
 	if (iova == RTE_BAD_IOVA)
-		return (mp->flags & RTE_MEMPOOL_F_NO_IOVA_CONTIG) || !heap_memory(vaddr);
+		return (mp->flags & RTE_MEMPOOL_F_NO_IOVA_CONTIG) != 0;
 	return chunk_mapped((uint64_t)(uintptr_t)vaddr, iova, len);
 }
 
@@ -88,7 +86,9 @@ static void log_refusal(const struct rte_mempool *mp, void *vaddr, rte_iova_t io
 	const char *what = heap_memory(vaddr) ?
 		"memory of a DPDK heap that the DMA window(s) could not map (an external heap "
 		"added past the room or with pages smaller than the TCEs: see the 'memory "
-		"growth ... cannot be mapped' error)" :
+		"growth ... cannot be mapped' error)" : iova == RTE_BAD_IOVA ?
+		"memory without an IOVA in a pool that wants IOVAs (create a pool no device "
+		"uses with RTE_MEMPOOL_F_NO_IOVA_CONTIG)" :
 		"memory DPDK does not map (the application's own, rte_mempool_populate_anon, "
 		"or rte_extmem_register without its window IOVAs)";
 
