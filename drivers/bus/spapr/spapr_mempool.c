@@ -22,9 +22,10 @@
  * path costs nothing.
  *
  * The refusal returns 0 objects, not an error: rte_mempool_populate_iova()
- * keeps the callback's result in an unsigned count, and a negative one
- * leaves the chunk's header in the pool, whose free then releases the
- * memzone that rte_mempool_populate_default() releases again. With 0 the
+ * (22.11, 24.11, 25.11) keeps the callback's result in an unsigned count,
+ * and a negative one leaves the chunk's header in the pool, whose free
+ * then releases the memzone that rte_mempool_populate_default() releases
+ * again. With 0 the
  * chunk is dropped cleanly, populate_virt goes on with the next chunk, and
  * a pool left short fails: rte_mempool_populate_default() and
  * rte_pktmbuf_pool_create() with ENOBUFS, rte_mempool_populate_anon()
