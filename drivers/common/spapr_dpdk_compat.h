@@ -58,6 +58,47 @@ typedef struct rte_eth_stats spapr_compat_queue_stats;
 #endif
 
 /*
+ * The EAL's VFIO multi-process channel (lib/eal/linux/eal_vfio.h and
+ * eal_vfio_mp_sync.c, internal: the wire format between the processes of
+ * one DPDK build). A secondary's EAL asks the primary's action
+ * "eal_vfio_mp_sync" for the default container, a group fd and the IOMMU
+ * type of the default container; drivers/bus/spapr/spapr_vfio_mp.c answers
+ * them in the primary for the plugin's containers.
+ *
+ * Two formats exist, and they differ by stable release, not by LTS: DPDK
+ * commit 8a8c02d2bb ("vfio: fix custom containers in multiprocess", in
+ * 25.11 and backported to 22.11.11) made rte_vfio_get_container_fd() return
+ * the default container (before: a new container on every call), dropped
+ * the default-container request (0x400) and renumbered the IOMMU-type
+ * request from 0x800 to 0x400. Only that format is answered; the plugin
+ * tells the two apart at run time (rte_vfio_get_container_fd() returns the
+ * same fd twice), since the library may be another stable release of the
+ * LTS it was built for. Measured in the sources: v22.11 and 24.11.6 have
+ * the old format, 22.11.11 (Debian 12) and v25.11 the new one.
+ *
+ * Also by release: 22.11 registers the action after the bus probe (eal.c,
+ * "Register mp action after probe()"), 24.11 and 25.11 in rte_vfio_enable(),
+ * before it. The plugin finds out which at run time as well
+ * (rte_mp_action_register() of the name succeeds or says EEXIST).
+ */
+#define SPAPR_COMPAT_VFIO_MP_ACTION "eal_vfio_mp_sync"
+#define SPAPR_COMPAT_VFIO_REQ_CONTAINER 0x100	/* the default container */
+#define SPAPR_COMPAT_VFIO_REQ_GROUP 0x200
+#define SPAPR_COMPAT_VFIO_REQ_IOMMU_TYPE 0x400	/* of the default container */
+#define SPAPR_COMPAT_VFIO_OK 0x0
+#define SPAPR_COMPAT_VFIO_NO_FD 0x1
+#define SPAPR_COMPAT_VFIO_ERR 0xFF
+
+struct spapr_compat_vfio_mp_param {
+	int req;
+	int result;
+	union {
+		int group_num;
+		int iommu_type_id;
+	};
+};
+
+/*
  * Device hotplug (drivers/bus/spapr/spapr_hotplug.c) wraps struct rte_bus's
  * plug(dev) and unplug(dev), which rte_dev_probe() and rte_dev_remove() call
  * (local_dev_probe, local_dev_remove): the same fields and signatures in

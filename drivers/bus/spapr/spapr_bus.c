@@ -247,7 +247,9 @@ static void install_hotplug(void)
 /*
  * The containers belong to the primary's mm (doc/kernel-model.md §10.16)
  * and the memsegs this process shares carry the IOVAs the primary's plugin
- * published: nothing to set up here.
+ * published: nothing to set up here. Its EAL gets the devices' groups from
+ * the primary, whose plugin must answer its VFIO requests before bus_pci
+ * probes here (spapr_vfio_mp.c).
  */
 static int defer_to_primary(void)
 {
@@ -256,6 +258,8 @@ static int defer_to_primary(void)
 	spapr.error[0] = '\0';
 	SPAPR_LOG(INFO, "secondary process: DMA set-up, windows and IOVAs are the primary's; "
 		  "nothing to set up here\n");
+	if (spapr.opts.backend == SPAPR_OPTS_VFIO)
+		spapr_vfio_mp_ask_primary();
 	return 0;
 }
 
@@ -296,6 +300,8 @@ static int spapr_probe(void)
 	spapr.status = 0;
 	spapr.error[0] = '\0';
 	install_hotplug();
+	if (spapr.opts.backend == SPAPR_OPTS_VFIO && (!spapr.idle || spapr.power_idle))
+		spapr_vfio_mp_serve();
 	if (spapr.idle) {
 		SPAPR_LOG(DEBUG, "idle: no sPAPR IOMMU (not POWER) or no vfio-pci device to probe\n");
 		return 0;
@@ -325,6 +331,7 @@ static int spapr_parse(const char *name, void *addr)
 
 void spapr_release(void)
 {
+	spapr_vfio_mp_stop();
 	spapr_teardown();
 	if (spapr.opts.backend == SPAPR_OPTS_VFIO)
 		spapr_vfio_release(false);

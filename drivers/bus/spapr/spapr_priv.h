@@ -132,6 +132,11 @@ void spapr_vfio_release(bool unbind);
 unsigned int spapr_vfio_devices_listed(char *names, size_t len);
 void spapr_vfio_block_after_bad_opts(void);
 
+/* spapr_vfio_mp.c: secondary processes open the plugin's devices. */
+int spapr_vfio_mp_serve(void);
+void spapr_vfio_mp_stop(void);
+void spapr_vfio_mp_ask_primary(void);
+
 /* spapr_hotplug.c */
 /* Wrap @ops->bus's plug and unplug (spapr.hotplug set); 0 or -ENODEV. */
 int spapr_hotplug_install(const struct spapr_hotplug_ops *ops);
