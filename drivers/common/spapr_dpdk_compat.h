@@ -74,7 +74,8 @@ typedef struct rte_eth_stats spapr_compat_queue_stats;
  * tells the two apart at run time (rte_vfio_get_container_fd() returns the
  * same fd twice), since the library may be another stable release of the
  * LTS it was built for. Measured in the sources: v22.11 and 24.11.6 have
- * the old format, 22.11.11 (Debian 12) and v25.11 the new one.
+ * the old format, 22.11.11 (Debian 12) and v25.11 the new one; Debian 13's
+ * 24.11.8 has the old one (its rte_vfio.h: "Open a new VFIO container fd").
  *
  * Also by release: 22.11 registers the action after the bus probe (eal.c,
  * "Register mp action after probe()"), 24.11 and 25.11 in rte_vfio_enable(),
