@@ -13,7 +13,8 @@
 #   large          -m 1024, forwarding
 #   hotplug        port stop all, port close 0, device detach <its PCI
 #                  address>, port attach <it>, port start all, forwarding
-#   secondary      dpdk-proc-info -- --stats against the running primary
+#   secondary      dpdk-proc-info -- --stats and --xstats against the
+#                  forwarding primary: both ports' counters moving
 #   kill9          kill -9 of a forwarding testpmd, then a restart with the
 #                  same file prefix: VmLck equal, memory back, no kernel warning
 #   back2back      two runs one after the other, each forwarding
@@ -105,16 +106,47 @@ lc_kwarn() { dmesg | grep -cE 'WARNING:|BUG:|Oops|leak|refcount_t|Bad page'; }
 # the prompt ("tesDone ... tpmd> " on powernv9, link state events).
 lc_prompts() { grep -o 'md> ' "$LC_LOG" 2>/dev/null | wc -l; }
 
-# Wait until there are more than $1 prompts; 1 on timeout ($2 s) or exit.
+# That count alone is not enough: DPDK's cmdline writes the prompt one
+# byte per write(2) (lib/cmdline cmdline_write_char), so a flush of the
+# buffered output from another thread (link state change events after
+# "port start all") can land between any two of its bytes, its tail
+# included ("testpm" ... "d> "), and the prompt is never counted. The
+# other sign that a command is done does not depend on the log: cmdline
+# reads its standard input one byte at a time and runs a command at its
+# newline, so once testpmd's main thread has read every byte sent
+# (rchar, /proc/PID/task/PID/io) and is blocked in read(2) on fd 0 again
+# (/proc/PID/syscall, whose first field is the syscall number), the
+# command has returned and its prompt is written.
+case $(uname -m) in
+x86_64) LC_NR_READ=0 ;;	# the same script on the development machine
+*) LC_NR_READ=3 ;;	# ppc64, ppc64le
+esac
+lc_rchar() { sed -n 's/^rchar: *//p' "/proc/$LC_TPID/task/$LC_TPID/io" 2>/dev/null; }
+lc_reading() {
+	# shellcheck disable=SC2046 # the fields of the file
+	set -- $(cat "/proc/$LC_TPID/syscall" 2>/dev/null)
+	[ "${1:-}" = $LC_NR_READ ] && [ "${2:-}" = 0x0 ]
+}
+
+# Wait until there are more than $1 prompts, or testpmd's main thread has
+# read at least $3 bytes (when given) and waits for more input; 1 on
+# timeout ($2 s) or exit. LC_DONE_BY says which sign came: prompt|input.
 lc_wait_prompt() {
 	lc_w=0
-	while [ "$(lc_prompts)" -le "$1" ]; do
+	LC_DONE_BY=''
+	while :; do
+		[ "$(lc_prompts)" -gt "$1" ] && { LC_DONE_BY=prompt; return 0; }
+		[ -n "$LC_TPID" ] || LC_TPID=$(lc_testpmd_pid)
+		if [ -n "${3:-}" ] && [ -n "$LC_TPID" ] && [ "$(lc_rchar)" -ge "$3" ] 2>/dev/null &&
+		   lc_reading; then
+			LC_DONE_BY=input
+			return 0
+		fi
 		lc_alive "$LC_PID" || return 1
 		[ $lc_w -ge $(($2 * 5)) ] && return 1
 		usleep 200000
 		lc_w=$((lc_w + 1))
 	done
-	return 0
 }
 
 # lc_start NAME STRACE(0|1) SPAPR_DPDK_OPTS MEMARGS EXTRA_EAL_ARGS [TIMEOUT]
@@ -140,7 +172,9 @@ lc_start() {
 		<&4 >"$LC_LOG" 2>&1 &
 	LC_PID=$!
 	LC_STARTED=no
-	lc_wait_prompt 0 "$lc_to" && LC_STARTED=yes
+	LC_TPID=''
+	# Nothing is read from standard input before the first prompt.
+	lc_wait_prompt 0 "$lc_to" 0 && LC_STARTED=yes
 	LC_STARTUP_S=$(lc_since "$LC_T0")
 	[ "$lc_trace" = 1 ] && cp "$LC_ST" "$LC_ST.prompt" 2>/dev/null
 	LC_TPID=$(lc_testpmd_pid)
@@ -150,8 +184,13 @@ lc_start() {
 # prompt; 1 when it did not come.
 lc_cmd() {
 	lc_n=$(lc_prompts)
+	lc_r0=$(lc_rchar)
 	echo "$1" >&4
-	lc_wait_prompt "$lc_n" "${2:-$LC_CMD_TIMEOUT}"
+	lc_wait_prompt "$lc_n" "${2:-$LC_CMD_TIMEOUT}" $((${lc_r0:-0} + ${#1} + 1)) && return 0
+	# Where testpmd's main thread is, and how its log ends, for the record.
+	lc_r1=$(lc_rchar)
+	lc_rec "@@ E step=${LC_STEP:-?} run=${LC_NAME:-?} command '$1' not done: read $((${lc_r1:-0} - ${lc_r0:-0})) of $((${#1} + 1)) bytes; syscall [$(cut -d' ' -f1-4 "/proc/$LC_TPID/syscall" 2>/dev/null)] wchan [$(cat "/proc/$LC_TPID/wchan" 2>/dev/null)]; log ends [$(tail -c 48 "$LC_LOG" 2>/dev/null | tr -c '[:print:]' '.')]"
+	return 1
 }
 
 # lc_forward SECONDS: io forwarding after "start tx_first", then "stop".
@@ -299,9 +338,9 @@ lc_step_hotplug() {
 		# DPDK 22.11's close releases the port, so "port detach 0" after
 		# "port close 0" finds no port 0: the device goes by its address.
 		for lc_c in "port stop all" "port close 0" "device detach $LC_PORT0" "port attach $LC_PORT0" "port start all"; do
-			if lc_cmd "$lc_c"; then lc_r=ok; else lc_r=timeout; lc_ok=0; fi
+			if lc_cmd "$lc_c"; then lc_r=ok-$LC_DONE_BY; else lc_r=timeout; lc_ok=0; fi
 			lc_steps="$lc_steps${lc_steps:+,}$(echo "$lc_c" | tr ' ' _):$lc_r"
-			[ $lc_r = ok ] || break
+			[ $lc_r = timeout ] && break
 		done
 		cp "$LC_ST" "$LC_ST.attached" 2>/dev/null
 		[ $lc_ok = 1 ] && { lc_forward 5 || lc_ok=0; }
@@ -318,10 +357,42 @@ lc_step_hotplug() {
 		"port0=$LC_PORT0 started=$LC_STARTED rx_before=${lc_rx1:-0} commands=$lc_steps detached=$lc_det attached=$lc_att rx_after=${lc_rx2:-0} prompt:[$(lc_ioctls "$LC_ST.prompt")] after_attach:[$(lc_ioctls "$LC_ST.attached")] exit=$LC_EXIT"
 }
 
+# DPDK's memory in the secondary step's primary: DPDK asks for it at 4 GiB
+# (eal_get_baseaddr), where ppc64 loads position-independent programs
+# (ELF_ET_DYN_BASE plus a random offset), so it lands where the kernel puts
+# it, top-down under the libraries near 64 TiB; a secondary, another program
+# with its own random layout, often has something there ("Cannot reserve
+# 17179869184 bytes at [0x3ffbaee00000] - please use '--base-virtaddr'").
+# 16 TiB is far from both in every process.
+LC_SECONDARY_BASE=0x100000000000
+
+# lc_proc_counts LOG: "port:rx/tx ..." of dpdk-proc-info --stats output.
+lc_proc_counts() {
+	awk '/NIC statistics for port/ { p = $0; sub(/.*for port */, "", p); sub(/ .*/, "", p) }
+		p != "" && /^  RX-packets:/ { rx[p] = $2 }
+		p != "" && /^  TX-packets:/ { tx[p] = $2; printf "%s%s:%s/%s", sep, p, rx[p], tx[p]; sep = ","; p = "" }' "$1"
+}
+
+# lc_proc_xcounts LOG: "port:rx_good_packets/tx_good_packets ..." of --xstats.
+lc_proc_xcounts() {
+	awk '/NIC extended statistics for port/ { if (p != "") { printf "%s%s:%s/%s", sep, p, rx + 0, tx + 0; sep = "," }
+			p = $0; sub(/.*for port */, "", p); sub(/ .*/, "", p); rx = tx = "" }
+		p != "" && /^rx_good_packets: / { rx = $2 }
+		p != "" && /^tx_good_packets: / { tx = $2 }
+		END { if (p != "") printf "%s%s:%s/%s", sep, p, rx + 0, tx + 0 }' "$1"
+}
+
+# Every port of "port:rx/tx,..." ($1) has both counters above 0, and there
+# are at least 2.
+lc_all_moving() {
+	echo "$1" | tr ',' '\n' | awk -F'[:/]' 'NF == 3 { n++; if ($2 + 0 > 0 && $3 + 0 > 0) ok++ }
+		END { exit !(n >= 2 && ok == n) }'
+}
+
 lc_step_secondary() {
 	LC_STEP=secondary
-	lc_start secondary 0 "" "$(lc_memargs $LC_BASE_MEM)" "-d $LC_PLUGIN"
-	lc_prc=none lc_ports=0
+	lc_start secondary 0 "" "$(lc_memargs $LC_BASE_MEM) --base-virtaddr $LC_SECONDARY_BASE" "-d $LC_PLUGIN"
+	lc_prc=none lc_xrc=none lc_counts='' lc_xcounts=''
 	if [ $LC_STARTED = yes ]; then
 		lc_cmd "start tx_first"
 		sleep 2
@@ -331,24 +402,40 @@ lc_step_secondary() {
 			--log-level=lib.eal:debug --log-level=bus.spapr:debug -- --stats \
 			>/tmp/lc-proc-info.log 2>&1
 		lc_prc=$?
-		lc_ports=$(grep -c 'NIC statistics for port [0-9]' /tmp/lc-proc-info.log)
+		timeout 180 dpdk-proc-info --file-prefix lcsecondary -d "$LC_PLUGIN" -- --xstats \
+			>/tmp/lc-proc-xstats.log 2>&1
+		lc_xrc=$?
 		lc_cmd "stop"
 	fi
 	lc_end
 	lc_rx1=$(lc_rx 1)
 	lc_keep_log
-	grep -E 'spapr:|EAL: .*([Ee]rror|[Cc]annot|fail|unsupported|secondary)|Cause:|Rx-packets|RX-packets' /tmp/lc-proc-info.log 2>/dev/null |
+	lc_counts=$(lc_proc_counts /tmp/lc-proc-info.log 2>/dev/null)
+	lc_xcounts=$(lc_proc_xcounts /tmp/lc-proc-xstats.log 2>/dev/null)
+	grep -E 'spapr:|EAL: .*([Ee]rror|[Cc]annot|fail|unsupported|secondary|IOMMU type)|Cause:' /tmp/lc-proc-info.log 2>/dev/null |
 		head -n 16 | sed 's/^/@@ E step=secondary run=proc-info /' >>"$LC_OUT"
+	# The secondary's whole output (its EAL and plugin lines, then the
+	# statistics), and the counters of --xstats.
+	head -n 80 /tmp/lc-proc-info.log 2>/dev/null | tr -d '\r' |
+		sed 's/^/@@ S step=secondary run=proc-info /' >>"$LC_OUT"
+	grep -E 'NIC extended statistics for port|^(rx|tx)_good_(packets|bytes): ' /tmp/lc-proc-xstats.log 2>/dev/null |
+		head -n 12 | sed 's/^/@@ S step=secondary run=proc-info-xstats /' >>"$LC_OUT"
+	grep -E 'spapr: .*VFIO|answers|Could not sync' "$LC_LOG" 2>/dev/null | head -n 4 |
+		sed 's/^/@@ E step=secondary run=primary /' >>"$LC_OUT"
 	[ "$lc_prc" = 0 ] || tail -n 20 /tmp/lc-proc-info.log 2>/dev/null | sed 's/^/@@ L step=secondary run=proc-info /' >>"$LC_OUT"
-	lc_v=$(lc_bool test "$lc_prc" = 0 -a "$lc_ports" -ge 2 -a "${lc_rx1:-0}" -gt 0)
-	# DPDK 22.11 attaches a secondary through the primary's hugepage
-	# files: a --no-huge primary (no hugepages here) has none, whatever
-	# the bus does. Not applicable then, and said so.
+	[ "$lc_xrc" = 0 ] || tail -n 20 /tmp/lc-proc-xstats.log 2>/dev/null | sed 's/^/@@ L step=secondary run=proc-info-xstats /' >>"$LC_OUT"
+	lc_v=$(lc_bool test "$lc_prc" = 0 -a "$lc_xrc" = 0 -a "${lc_rx1:-0}" -gt 0)
+	# Counters of both forwarding ports moving, read by the secondary.
+	lc_all_moving "$lc_counts" || lc_v=fail
+	lc_all_moving "$lc_xcounts" || lc_v=fail
+	# DPDK attaches a secondary through the primary's hugepage files: a
+	# --no-huge primary (no hugepages here) has none, whatever the bus
+	# does. Not applicable then, and said so.
 	if [ "$lc_v" = fail ] && [ $LC_HUGE = no ] && grep -q 'Cannot get hugepage information' /tmp/lc-proc-info.log; then
 		lc_v=n/a
 	fi
 	lc_verdict secondary "$lc_v" \
-		"hugepages=$LC_HUGE primary_started=$LC_STARTED proc_info_exit=$lc_prc proc_info_ports=$lc_ports primary_rx=${lc_rx1:-0} primary_exit=$LC_EXIT"
+		"hugepages=$LC_HUGE base_virtaddr=$LC_SECONDARY_BASE primary_started=$LC_STARTED proc_info_exit=$lc_prc stats=[${lc_counts:-none}] xstats_exit=$lc_xrc xstats=[${lc_xcounts:-none}] primary_rx=${lc_rx1:-0} primary_exit=$LC_EXIT"
 }
 
 # kill -9 of a forwarding testpmd, then a restart with the same file

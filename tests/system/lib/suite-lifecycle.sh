@@ -15,10 +15,8 @@
 LC_ALL_STEPS=grow-auto,grow-indirect,pa,large,hotplug,secondary,kill9,back2back,timing
 # Steps that fail on main today for a reason outside the suite; they run
 # with --lifecycle-steps all (or by name), and the verdict line names them
-# as not run. secondary: dpdk-proc-info cannot reserve the primary's
-# memory VA in its own address space on pseries ("Cannot reserve
-# 17179869184 bytes at [0x3ffbaee00000] - please use '--base-virtaddr'").
-LC_GATED_STEPS=secondary
+# as not run. None now.
+LC_GATED_STEPS=
 LC_STEPS=${LC_STEPS:-default}
 [[ $LC_STEPS == all ]] && LC_STEPS=$LC_ALL_STEPS
 if [[ $LC_STEPS == default ]]; then
@@ -36,9 +34,12 @@ LC_STOCK_TIMEOUT=${LC_STOCK_TIMEOUT:-300}
 LC_QEMU_TIMEOUT=1800
 LC_SONAMES=()
 
-# The lifecycle runs Debian 12's DPDK 22.11 (the one stock DPDK is timed
-# with); suite testpmd builds its sysroot, plugin and spapr-info.
-LC_DPDK=22.11
+# The lifecycle runs one DPDK, the first of --dpdk: by default Debian 12's
+# 22.11 (the one stock DPDK is timed with), 24.11 and 25.11 in their
+# Debian guest userlands; suite testpmd builds its sysroot, plugin and
+# spapr-info.
+LC_DPDK=${DPDK_LTS_LIST[0]:-22.11}
+((${#DPDK_LTS_LIST[@]} <= 1)) || log "suite lifecycle: runs DPDK $LC_DPDK only (the first of --dpdk)"
 
 suite_lifecycle_build() {
 	if [[ -z ${TP_SONAMES_OF[$LC_DPDK]:-} ]]; then
