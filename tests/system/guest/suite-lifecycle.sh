@@ -393,13 +393,24 @@ lc_step_secondary() {
 	LC_STEP=secondary
 	lc_start secondary 0 "" "$(lc_memargs $LC_BASE_MEM) --base-virtaddr $LC_SECONDARY_BASE" "-d $LC_PLUGIN"
 	lc_prc=none lc_xrc=none lc_counts='' lc_xcounts=''
+	lc_bare=none lc_bare_ports=0
 	if [ $LC_STARTED = yes ]; then
 		lc_cmd "start tx_first"
 		sleep 2
+		# Without the plugin first, for the record (no verdict): where
+		# the EAL registers its VFIO action before the bus probe
+		# (24.11, 25.11) the primary's plugin answers it already; 22.11
+		# waits for a secondary's plugin to ask (doc/plugin.md).
+		timeout 180 dpdk-proc-info --file-prefix lcsecondary -- --stats \
+			>/tmp/lc-proc-info-bare.log 2>&1
+		lc_bare=$?
+		lc_bare_ports=$(grep -c 'NIC statistics for port [0-9]' /tmp/lc-proc-info-bare.log)
 		# The secondary attaches to the primary's memory and devices;
 		# it loads the plugin too (the EAL of both must agree).
+		# dpdk-proc-info puts --log-level=6 (NOTICE, global) before
+		# these arguments: 7 lets the INFO lines through again.
 		timeout 180 dpdk-proc-info --file-prefix lcsecondary -d "$LC_PLUGIN" \
-			--log-level=lib.eal:debug --log-level=bus.spapr:debug -- --stats \
+			--log-level=7 --log-level=bus.spapr:debug -- --stats \
 			>/tmp/lc-proc-info.log 2>&1
 		lc_prc=$?
 		timeout 180 dpdk-proc-info --file-prefix lcsecondary -d "$LC_PLUGIN" -- --xstats \
@@ -414,12 +425,15 @@ lc_step_secondary() {
 	lc_xcounts=$(lc_proc_xcounts /tmp/lc-proc-xstats.log 2>/dev/null)
 	grep -E 'spapr:|EAL: .*([Ee]rror|[Cc]annot|fail|unsupported|secondary|IOMMU type)|Cause:' /tmp/lc-proc-info.log 2>/dev/null |
 		head -n 16 | sed 's/^/@@ E step=secondary run=proc-info /' >>"$LC_OUT"
-	# The secondary's whole output (its EAL and plugin lines, then the
-	# statistics), and the counters of --xstats.
-	head -n 80 /tmp/lc-proc-info.log 2>/dev/null | tr -d '\r' |
+	# The secondary's output (its EAL and plugin lines, then the
+	# statistics, without the all-zero per-queue registers), and the
+	# counters of --xstats.
+	grep -v -e 'Stats reg' -e '^ *$' /tmp/lc-proc-info.log 2>/dev/null | head -n 80 | tr -d '\r' |
 		sed 's/^/@@ S step=secondary run=proc-info /' >>"$LC_OUT"
 	grep -E 'NIC extended statistics for port|^(rx|tx)_good_(packets|bytes): ' /tmp/lc-proc-xstats.log 2>/dev/null |
 		head -n 12 | sed 's/^/@@ S step=secondary run=proc-info-xstats /' >>"$LC_OUT"
+	grep -E 'Could not sync|IOMMU type|No Ethernet|Cause:' /tmp/lc-proc-info-bare.log 2>/dev/null | head -n 4 |
+		sed 's/^/@@ E step=secondary run=proc-info-without-plugin /' >>"$LC_OUT"
 	grep -E 'spapr: .*VFIO|answers|Could not sync' "$LC_LOG" 2>/dev/null | head -n 4 |
 		sed 's/^/@@ E step=secondary run=primary /' >>"$LC_OUT"
 	[ "$lc_prc" = 0 ] || tail -n 20 /tmp/lc-proc-info.log 2>/dev/null | sed 's/^/@@ L step=secondary run=proc-info /' >>"$LC_OUT"
@@ -435,7 +449,7 @@ lc_step_secondary() {
 		lc_v=n/a
 	fi
 	lc_verdict secondary "$lc_v" \
-		"hugepages=$LC_HUGE base_virtaddr=$LC_SECONDARY_BASE primary_started=$LC_STARTED proc_info_exit=$lc_prc stats=[${lc_counts:-none}] xstats_exit=$lc_xrc xstats=[${lc_xcounts:-none}] primary_rx=${lc_rx1:-0} primary_exit=$LC_EXIT"
+		"hugepages=$LC_HUGE base_virtaddr=$LC_SECONDARY_BASE primary_started=$LC_STARTED without_plugin=exit:$lc_bare,ports:$lc_bare_ports proc_info_exit=$lc_prc stats=[${lc_counts:-none}] xstats_exit=$lc_xrc xstats=[${lc_xcounts:-none}] primary_rx=${lc_rx1:-0} primary_exit=$LC_EXIT"
 }
 
 # kill -9 of a forwarding testpmd, then a restart with the same file
