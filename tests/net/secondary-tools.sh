@@ -125,14 +125,21 @@ capture_quiesced() {
 	pid=$!
 	sleep "$seconds"
 	forwarding_stop
+	# SIGINT to the tool itself: a timeout(1) in between ignores it in a
+	# background job (coreutils 9.10, Debian unstable).
 	kill -INT $pid 2>/dev/null
+	for _ in $(seq 1 300); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 $pid 2>/dev/null && { die "$name still running 30 s after SIGINT"; kill -KILL $pid; }
 	wait $pid
 	st=$?
 	echo start >&3
 	[ $st = 0 ] || die "$name exit status $st"
 }
 
-capture_quiesced pdump 2 env LD_PRELOAD="$preload" timeout 30 dpdk-pdump -l 0 "${eal[@]}" -- \
+capture_quiesced pdump 2 env LD_PRELOAD="$preload" dpdk-pdump -l 0 "${eal[@]}" -- \
 	--pdump "port=0,queue=*,rx-dev=$work/port0.pcap"
 plugin_lines_ok "pdump" "$work/pdump" 1
 # pcap: 24-byte file header, then a 16-byte header per record.
@@ -148,7 +155,7 @@ echo "pdump: $n packets in $(stat -c %s "$work/port0.pcap" 2>/dev/null || echo 0
 
 # dumpcap takes no -d: the drivers come in with LD_PRELOAD. Its own packet
 # limit (-c) would end it while the primary forwards.
-capture_quiesced dumpcap 2 env LD_PRELOAD="$preload$plugin $pmd" timeout 30 dpdk-dumpcap \
+capture_quiesced dumpcap 2 env LD_PRELOAD="$preload$plugin $pmd" dpdk-dumpcap \
 	--file-prefix="$prefix" -i 1 -P -w "$work/port1.pcap"
 plugin_lines_ok "dumpcap" "$work/dumpcap" 0
 grep -E "Capturing" "$work/dumpcap"
