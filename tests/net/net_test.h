@@ -14,6 +14,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "spapr_model.h"
+
 /* One RX and one TX queue of @nb_desc descriptors, RX buffers from @mp, started. */
 static inline int net_port_setup(uint16_t port, struct rte_mempool *mp, uint16_t nb_desc)
 {
@@ -62,6 +64,30 @@ static inline bool net_frame_ok(const struct rte_mbuf *m, unsigned int len, uint
 		if (f[i] != (uint8_t)(seq + i))
 			return false;
 	return true;
+}
+
+/*
+ * What the model's kernel charges the process (mm 0) for: locked_vm less the
+ * charges of failed CREATEs, which the kernel keeps until the process exits
+ * (§3.6 step 8) and the plugin reports; those; registrations.
+ */
+struct net_mm {
+	uint64_t locked_pages, leaked_pages, registered;
+	unsigned int regions, orphans;
+};
+
+static inline void net_mm_get(struct spapr_model *m, struct net_mm *s)
+{
+	struct spapr_model_mm_info mi;
+
+	memset(s, 0, sizeof(*s));
+	if (spapr_model_mm_info(m, 0, &mi) != 0)
+		return;
+	s->locked_pages = mi.locked_vm_pages - mi.leaked_pages;
+	s->leaked_pages = mi.leaked_pages;
+	s->registered = mi.registered_bytes;
+	s->regions = mi.regions;
+	s->orphans = mi.orphaned_regions;
 }
 
 #endif /* NET_TEST_H */

@@ -52,6 +52,16 @@ struct spapr_dma_container *rte_spapr_container(unsigned int i);
 int rte_spapr_container_groups(unsigned int i, int *groups, unsigned int max);
 
 /**
+ * The parked groups of container @i (up to @max; @groups may be NULL when
+ * @max is 0): groups whose devices were all removed while other groups of
+ * the shared window (PowerNV) were in use, kept attached because a detach
+ * makes the kernel clear the whole window's TCEs. They are among those of
+ * rte_spapr_container_groups() and go with the container when its last
+ * group in use leaves. Returns the count or -EINVAL.
+ */
+int rte_spapr_container_groups_parked(unsigned int i, int *groups, unsigned int max);
+
+/**
  * The IOVA of @va: what the devices use (identical in every container), or
  * UINT64_MAX when @va is not DMA-able.
  */

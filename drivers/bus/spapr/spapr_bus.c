@@ -430,6 +430,24 @@ int rte_spapr_container_groups(unsigned int i, int *groups, unsigned int max)
 	return (int)spapr.cont[i].ngroups;
 }
 
+int rte_spapr_container_groups_parked(unsigned int i, int *groups, unsigned int max)
+{
+	const struct spapr_container_ref *ref;
+	unsigned int n = 0;
+
+	if (i >= spapr.ncont)
+		return -EINVAL;
+	ref = &spapr.cont[i];
+	for (unsigned int k = 0; k < ref->ngroups; k++) {
+		if (!ref->parked[k])
+			continue;
+		if (n < max)
+			groups[n] = ref->groups[k];
+		n++;
+	}
+	return (int)n;
+}
+
 uint64_t rte_spapr_dma_iova(const void *va)
 {
 	uint64_t iova = UINT64_MAX;

@@ -21,13 +21,20 @@
  *           set-up fails, the device is refused: its PMD never runs.
  *   unplug: bus_pci's unplug releases the device; when that was the last
  *           device of its group DPDK closes its group fd, and the plugin's
- *           own reference keeps the group attached until the plugin has
- *           removed the window and registrations (locked_vm goes back) or,
- *           in a shared container, until the group left and the others'
- *           mappings, which the kernel clears on a detach (§4, ML-CLEAR),
- *           are made again.
+ *           own reference keeps the group attached. In a shared container
+ *           whose other groups are in use the group stays so, parked: a
+ *           detach would make the kernel clear the TCEs of the others too
+ *           (§4, ML-CLEAR) while their devices may be moving packets. The
+ *           last group in use takes the container with it: window and
+ *           registrations removed (locked_vm goes back), then every group,
+ *           parked ones included, unset, then the container closed.
+ *   again:  a parked group becomes in use again with no kernel call in
+ *           model mode; in vfio mode DPDK must open the group itself, so it
+ *           is detached (the others' TCEs cleared and mapped again, logged
+ *           as a WARNING) and joins again.
  *   cleanup: at rte_eal_cleanup() the bus removes its open devices first,
- *           then the plugin lets go of everything (hp_cleanup()).
+ *           then the plugin lets go of everything (hp_cleanup()), parked
+ *           groups included.
  *
  * Why not the alternatives: device event callbacks (rte_dev_event_*) come
  * from the uevent monitor after the kernel acted and never before a PMD
@@ -91,11 +98,34 @@ static void remove_slot(struct spapr_container_ref *ref, unsigned int slot)
 	memmove(&ref->group_handles[slot], &ref->group_handles[slot + 1],
 		rest * sizeof(ref->group_handles[0]));
 	memmove(&ref->dpdk_fds[slot], &ref->dpdk_fds[slot + 1], rest * sizeof(ref->dpdk_fds[0]));
+	memmove(&ref->parked[slot], &ref->parked[slot + 1], rest * sizeof(ref->parked[0]));
 	ref->ngroups--;
 }
 
-/* A group leaves a container that keeps others: the kernel cleared the
- * container's TCEs for all of them (§4): map everything again. */
+/* The groups of @ref that a device uses (not parked), @slot left out
+ * (-1: none), listed in @list when not NULL. */
+static unsigned int groups_in_use(const struct spapr_container_ref *ref, int slot, char *list,
+				  size_t len)
+{
+	unsigned int n = 0;
+	size_t off = 0;
+
+	if (list != NULL && len > 0)
+		list[0] = '\0';
+	for (unsigned int k = 0; k < ref->ngroups; k++) {
+		if ((int)k == slot || ref->parked[k])
+			continue;
+		if (list != NULL && off < len)
+			off += (size_t)snprintf(list + off, len - off, "%s%d", n ? "," : "",
+						ref->groups[k]);
+		n++;
+	}
+	return n;
+}
+
+/* A group leaves a container that keeps others (vfio: a parked group DPDK
+ * must open again): the kernel cleared the container's TCEs for all of
+ * them (§4): map everything again. */
 static int leave_shared(unsigned int ci, unsigned int slot)
 {
 	struct spapr_container_ref *ref = &spapr.cont[ci];
@@ -121,35 +151,108 @@ static int leave_shared(unsigned int ci, unsigned int slot)
 	return rc;
 }
 
-/* The last group of a container: window and registrations go, then the group
- * and the container (the group held them in the kernel until now). */
-static int leave_last(unsigned int ci)
+/*
+ * The container goes with every group still set to it (the one leaving and
+ * the parked ones): window and registrations first (locked_vm goes back),
+ * then each group is unset (no TCE is left for a detach to clear, and no
+ * device of the container is in use, so no DMA meets a cleared window),
+ * then the container is closed.
+ */
+static int leave_container(unsigned int ci)
 {
 	struct spapr_container_ref *ref = &spapr.cont[ci];
-	int group = ref->groups[0], rc, rc2;
+	int group = ref->groups[0], rc, first;
+	unsigned int nparked = 0;
 	struct spapr_dma_error e;
-	char why[SPAPR_ERR_LEN];
+	char why[SPAPR_ERR_LEN], parked[96] = "";
+	size_t off = 0;
 
-	rc = spapr_dma_container_destroy(ref->c, &e);
-	if (rc) {
+	for (unsigned int k = 0; k < ref->ngroups; k++) {
+		if (!ref->parked[k]) {
+			group = ref->groups[k];
+			continue;
+		}
+		if (off < sizeof(parked))
+			off += (size_t)snprintf(parked + off, sizeof(parked) - off, "%s%d",
+						nparked ? "," : "", ref->groups[k]);
+		nparked++;
+	}
+	first = spapr_dma_container_destroy(ref->c, &e);
+	if (first) {
 		spapr_error_text(&e, why, sizeof(why));
 		SPAPR_LOG(ERR, "releasing IOMMU group %d: container %u: %s\n", group, ci, why);
 	}
 	ref->c = NULL;
-	rc2 = spapr.hotplug->unset(ref, 0);
+	while (ref->ngroups > 0) {
+		rc = spapr.hotplug->unset(ref, ref->ngroups - 1);
+		first = first ? first : rc;
+		ref->ngroups--;
+	}
 	spapr.hotplug->close_container(ref);
 	memmove(&spapr.cont[ci], &spapr.cont[ci + 1],
 		(spapr.ncont - ci - 1) * sizeof(spapr.cont[0]));
 	spapr.ncont--;
-	if (rc == 0)
+	if (first == 0 && nparked == 0)
 		SPAPR_LOG(INFO, "IOMMU group %d released: its container, window and registrations "
 			  "are gone (%u container(s) left)\n", group, spapr.ncont);
-	return rc ? rc : rc2;
+	else if (first == 0)
+		SPAPR_LOG(INFO, "IOMMU group %d released, the last in use of its container: the "
+			  "container, window and registrations are gone, and the parked group(s) "
+			  "%s are unset with it (%u container(s) left)\n", group, parked, spapr.ncont);
+	return first;
 }
 
+/*
+ * The group at @slot has no device any more. On a shared window (PowerNV)
+ * with other groups in use it is parked: detaching it would make the
+ * kernel clear every TCE of the window, the others' too (§4, ML-CLEAR;
+ * tce_iommu_detach_group), and their devices would fault (EEH freeze) on
+ * any DMA until the plugin mapped everything again; OVS and testpmd do not
+ * stop the other ports when they remove one. The device itself was
+ * released (VFIO resets it when its fd closes), so the parked group makes
+ * no DMA. The last group in use takes the whole container with it.
+ */
 static int leave_group(unsigned int ci, unsigned int slot)
 {
-	return spapr.cont[ci].ngroups > 1 ? leave_shared(ci, slot) : leave_last(ci);
+	struct spapr_container_ref *ref = &spapr.cont[ci];
+	char users[64];
+	unsigned int n = groups_in_use(ref, (int)slot, users, sizeof(users));
+
+	if (spapr.one_group_per_container || n == 0)
+		return leave_container(ci);
+	ref->parked[slot] = true;
+	SPAPR_LOG(INFO, "IOMMU group %d parked in container %u: it has no device any more, but a "
+		  "detach would make the kernel clear the shared window's TCEs for the group(s) %s still "
+		  "in use (§4, ML-CLEAR); it stays attached, unused, until the last of them "
+		  "leaves\n", ref->groups[slot], ci, users);
+	return 0;
+}
+
+/*
+ * vfio mode: a parked group whose device comes back. DPDK's
+ * rte_vfio_setup_device() must open /dev/vfio/N itself (eal_vfio.c
+ * vfio_get_group_fd: DPDK's record was cleared when the group's last
+ * device was released, and no API takes an fd opened elsewhere), and the
+ * kernel allows one open file per group (vfio_group_fops_open: -EBUSY
+ * while group->opened_file is set), which the plugin's reference is. So
+ * the group is detached and joins again: the gap the parking avoided.
+ */
+static int unpark_vfio(unsigned int ci, unsigned int slot)
+{
+	struct spapr_container_ref *ref = &spapr.cont[ci];
+	char users[64];
+	unsigned int n = groups_in_use(ref, (int)slot, users, sizeof(users));
+
+	if (n == 0 || ref->ngroups == 1)
+		return leave_container(ci);
+	SPAPR_LOG(WARNING, "IOMMU group %d is parked in container %u and DPDK must open it itself, "
+		  "which the kernel refuses while the plugin holds it (one open file per group): "
+		  "the plugin detaches it and joins it again, and the kernel clears the shared "
+		  "window's TCEs on the detach (§4, ML-CLEAR) until they are mapped again: the "
+		  "devices of group(s) %s of container %u must not DMA meanwhile; stop their ports "
+		  "before attaching this device, or expect an EEH freeze\n",
+		  ref->groups[slot], ci, users, ci);
+	return leave_shared(ci, slot);
 }
 
 /* PowerNV: the first container with room for another group (windows are shared). */
@@ -209,7 +312,7 @@ static int create_for(int group, bool first)
 		return rc;
 	rc = first ? first_container_publish() : spapr_mem_container_agrees(spapr.cont[spapr.ncont - 1].c);
 	if (rc) {
-		leave_last(spapr.ncont - 1);
+		leave_container(spapr.ncont - 1);
 		return rc;
 	}
 	spapr_plan_line(spapr.ncont - 1, line, sizeof(line));
@@ -248,27 +351,45 @@ undo_engine:
 	return rc;
 }
 
-/* The group of a device about to probe is in a plugin container. */
-static int prepare_group(int group, bool *joined)
+/*
+ * The group of a device about to probe is in a plugin container. *idle:
+ * the group had no device before this one (joined now, or parked until
+ * now), so a refused probe takes it out of use again.
+ */
+static int prepare_group(int group, bool *idle)
 {
 	unsigned int ci, slot;
 
-	*joined = false;
+	*idle = false;
 	if (find_group(group, &ci, &slot)) {
-		/* vfio: DPDK closed its fd after a failed probe; the plugin's
-		 * reference keeps the group, which DPDK cannot open again. */
-		if (spapr.model != NULL || !spapr.hotplug->unused(&spapr.cont[ci], slot))
+		struct spapr_container_ref *ref = &spapr.cont[ci];
+
+		/* Model mode, or DPDK still holds its group fd (another device
+		 * of the group, or a refused probe that left DPDK's record):
+		 * the device finds the group where it is. */
+		if (spapr.model != NULL || !spapr.hotplug->unused(ref, slot)) {
+			if (ref->parked[slot]) {
+				ref->parked[slot] = false;
+				*idle = true;
+				SPAPR_LOG(INFO, "IOMMU group %d in use again in container %u: it "
+					  "stayed attached (parked), so nothing changes in the "
+					  "kernel; its devices reach the %" PRIu64 " MiB mapped "
+					  "there\n", group, ci, spapr.mem_bytes >> 20);
+			}
 			return 0;
-		leave_group(ci, slot);
+		}
+		/* vfio: DPDK closed its fd; the plugin's reference keeps the
+		 * group, which DPDK cannot open again. */
+		unpark_vfio(ci, slot);
 	}
-	*joined = true;
+	*idle = true;
 	return join_group(group);
 }
 
 static int hp_plug(struct rte_device *dev)
 {
 	int group, rc, status;
-	bool joined;
+	bool idle;
 
 	if (!spapr.hotplug->dev_group(dev, &group))
 		return bus_plug(dev);
@@ -280,7 +401,7 @@ static int hp_plug(struct rte_device *dev)
 	}
 	hp_lock();
 	status = spapr.status;
-	rc = prepare_group(group, &joined);
+	rc = prepare_group(group, &idle);
 	hp_unlock();
 	if (rc) {
 		SPAPR_LOG(ERR, "%s refused: its IOMMU group %d could not join the DMA set-up: %s\n",
@@ -291,7 +412,7 @@ static int hp_plug(struct rte_device *dev)
 		return rc;
 	}
 	rc = bus_plug(dev);
-	if (rc != 0 && !rte_dev_is_probed(dev) && joined) {
+	if (rc != 0 && !rte_dev_is_probed(dev) && idle) {
 		unsigned int ci, slot;
 
 		hp_lock();

@@ -35,6 +35,11 @@ struct spapr_container_ref {
 	/* vfio mode: the group fds DPDK recorded (bus_pci's devices use them);
 	 * DPDK closes one when the last device of its group is released. */
 	int dpdk_fds[SPAPR_MAX_GROUPS_PER_CONTAINER];
+	/* Groups whose last device left while others of the shared window were
+	 * in use: still attached, held by the plugin's reference alone, since a
+	 * detach would make the kernel clear every TCE of the window, the other
+	 * groups' too (§4, ML-CLEAR). They go with the container. */
+	bool parked[SPAPR_MAX_GROUPS_PER_CONTAINER];
 };
 
 /*

@@ -407,6 +407,7 @@ static int create_container(const int *groups, unsigned int n)
 	}
 	memcpy(ref->groups, groups, n * sizeof(*groups));
 	ref->ngroups = n;
+	memset(ref->parked, 0, sizeof(ref->parked));
 	spapr.ncont++;
 	return 0;
 }
@@ -754,6 +755,7 @@ static int model_hp_join(struct spapr_container_ref *ref, int group)
 	ref->groups[ref->ngroups] = group;
 	ref->group_handles[ref->ngroups] = h;
 	ref->dpdk_fds[ref->ngroups] = -1;
+	ref->parked[ref->ngroups] = false;
 	ref->ngroups++;
 	return 0;
 }

@@ -335,6 +335,7 @@ static int own_container(const int *groups, unsigned int n)
 	memcpy(ref->group_handles, gfds, n * sizeof(*gfds));
 	memcpy(ref->dpdk_fds, dfds, n * sizeof(*dfds));
 	ref->ngroups = n;
+	memset(ref->parked, 0, sizeof(ref->parked));
 	ref->container_handle = cfd;
 	spapr.ncont++;
 	return 0;
@@ -513,6 +514,7 @@ static int vfio_hp_join(struct spapr_container_ref *ref, int group)
 	ref->groups[ref->ngroups] = group;
 	ref->group_handles[ref->ngroups] = gfd;
 	ref->dpdk_fds[ref->ngroups] = dfd;
+	ref->parked[ref->ngroups] = false;
 	ref->ngroups++;
 	return 0;
 }
