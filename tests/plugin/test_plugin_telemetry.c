@@ -42,6 +42,9 @@ static void test_info(void)
 	T_CHECK(strstr(buf, "\"containers\":1") != NULL);
 	T_CHECK(strstr(buf, "\"window_start\":576460752303423488") != NULL);	/* 1<<59 */
 	T_CHECK(strstr(buf, "\"plan\":\"container 0 (group 0): direct") != NULL);
+	/* pseries: a container per group, none is ever parked */
+	T_CHECK(strstr(buf, "\"groups\":1,\"groups_parked\":0,") != NULL);
+	T_CHECK(strstr(buf, "\"groups_parked\":0,\"parked\":[],") != NULL);
 }
 
 static void test_stats(void)

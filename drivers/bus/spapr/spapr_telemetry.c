@@ -3,11 +3,28 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_telemetry.h>
 
 #include "rte_bus_spapr.h"
 #include "spapr_priv.h"
 #include "spapr_dpdk_compat.h"
+
+/* Groups kept attached with no device (spapr_hotplug.c): their count and numbers. */
+static void add_parked(struct rte_tel_data *d, unsigned int i)
+{
+	int groups[SPAPR_MAX_GROUPS_PER_CONTAINER];
+	int n = rte_spapr_container_groups_parked(i, groups, RTE_DIM(groups));
+	struct rte_tel_data *list = rte_tel_data_alloc();
+
+	spapr_compat_tel_add_dict_uint(d, "groups_parked", n > 0 ? (uint64_t)n : 0);
+	if (list == NULL)
+		return;
+	rte_tel_data_start_array(list, RTE_TEL_INT_VAL);
+	for (int k = 0; k < n; k++)
+		rte_tel_data_add_array_int(list, groups[k]);
+	rte_tel_data_add_dict_container(d, "parked", list, 0);
+}
 
 static void add_window(struct rte_tel_data *d, unsigned int i)
 {
@@ -25,8 +42,21 @@ static void add_window(struct rte_tel_data *d, unsigned int i)
 	spapr_compat_tel_add_dict_uint(d, "levels", p.levels);
 	spapr_compat_tel_add_dict_uint(d, "groups", spapr.cont[i].ngroups);
 	spapr_compat_tel_add_dict_uint(d, "first_group", (uint64_t)spapr.cont[i].groups[0]);
+	add_parked(d, i);
 	spapr_plan_line(i, line, sizeof(line));
 	rte_tel_data_add_dict_string(d, "plan", line);
+}
+
+static uint64_t parked_total(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < spapr.ncont; i++) {
+		int k = rte_spapr_container_groups_parked(i, NULL, 0);
+
+		n += k > 0 ? (uint64_t)k : 0;
+	}
+	return n;
 }
 
 static int tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -49,6 +79,7 @@ static int tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_int(d, "memseg_iovas_rewritten", info.iovas_rewritten);
 	spapr_compat_tel_add_dict_uint(d, "containers", info.containers);
 	spapr_compat_tel_add_dict_uint(d, "groups", info.groups);
+	spapr_compat_tel_add_dict_uint(d, "groups_parked", parked_total());
 	spapr_compat_tel_add_dict_uint(d, "mem_bytes", info.mem_bytes);
 	for (unsigned int i = 0; i < spapr.ncont && i < 8; i++) {
 		struct rte_tel_data *w = rte_tel_data_alloc();
