@@ -8,6 +8,7 @@
 #define PLUGIN_ENV_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,22 @@
 #define PLUGIN_HUGE_DIR "/dev/hugepages-spapr-test"
 #define PLUGIN_HUGE_NR "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 #define PLUGIN_HUGE_FREE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+/* Did the plugin log a line with @what to @log (the stream the test gave
+ * rte_openlog_stream) since the stream was opened? */
+static inline bool plugin_log_has(FILE *log, const char *what)
+{
+	char line[2048];
+	bool found = false;
+
+	fflush(log);
+	rewind(log);
+	while (fgets(line, sizeof(line), log))
+		if (strstr(line, "spapr: ") && strstr(line, what))
+			found = true;
+	fseek(log, 0, SEEK_END);
+	return found;
+}
 
 static int plugin_mounted(void)
 {

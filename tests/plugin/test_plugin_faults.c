@@ -113,16 +113,7 @@ static bool snap_equal(const struct snap *a, const struct snap *b)
 /* Did the plugin log a line with @what since the log was opened? */
 static bool plugin_logged(const char *what)
 {
-	char line[1024];
-	bool found = false;
-
-	fflush(log_file);
-	rewind(log_file);
-	while (fgets(line, sizeof(line), log_file))
-		if (strstr(line, "spapr: ") && strstr(line, what))
-			found = true;
-	fseek(log_file, 0, SEEK_END);
-	return found;
+	return plugin_log_has(log_file, what);
 }
 
 /* Did the plugin log a leak report since the log was opened? */
