@@ -76,7 +76,8 @@ static enum spapr_vfio_mp_req wire_req(int req)
 }
 
 /*
- * The groups DPDK records in the plugin's containers. Read without a lock,
+ * The groups DPDK records in the plugin's containers (a parked group's
+ * device is gone: DPDK closed its fd). Read without a lock,
  * from the multi-process thread, as the EAL's own answer reads its container
  * configs: the main thread changes them only in device hotplug.
  */
@@ -86,7 +87,7 @@ static unsigned int owned_groups(int *out, unsigned int max)
 
 	for (unsigned int i = 0; i < spapr.ncont; i++)
 		for (unsigned int k = 0; k < spapr.cont[i].ngroups && n < max; k++)
-			if (spapr.cont[i].dpdk_fds[k] >= 0)
+			if (spapr.cont[i].dpdk_fds[k] >= 0 && !spapr.cont[i].parked[k])
 				out[n++] = spapr.cont[i].groups[k];
 	return n;
 }
