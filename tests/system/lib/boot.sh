@@ -12,8 +12,9 @@ declare -A MACHINE_STATUS=() MACHINE_AGREE=() MACHINE_TIME=() MACHINE_REASON=()
 declare -A SUITE_STATUS=() SUITE_VERDICT=() SUITE_TIME=()
 
 # QEMU arguments for target $1 (powernv9, powernv9-64k, pseries, ...), suite
-# $2, boot number $3. Suite testpmd joins the NICs with a QEMU hub, so what
-# one NIC sends the other receives (testpmd forwards it back: a loop);
+# $2, boot number $3. Suite testpmd (and virtio, lifecycle, ovs) joins the
+# NICs with a QEMU hub, so what one NIC sends the other receives (testpmd,
+# or OVS's flows, forward it back: a loop);
 # the other suites give each NIC its own restricted user network.
 qemu_args() {
 	local target=$1 suite=$2 boot=$3 m flav i net nic
@@ -27,7 +28,8 @@ qemu_args() {
 	[[ $m == pseries ]] && QEMU_ARGS+=(-vga none)
 	for ((i = 0; i < NICS; i++)); do
 		net="user,id=n$i,restrict=on"
-		[[ $suite == testpmd || $suite == virtio || $suite == lifecycle ]] && net="hubport,id=n$i,hubid=0"
+		[[ $suite == testpmd || $suite == virtio || $suite == lifecycle || $suite == ovs ]] &&
+			net="hubport,id=n$i,hubid=0"
 		QEMU_ARGS+=(-netdev "$net")
 		# Suite virtio: modern-only virtio-net (no I/O port BAR), with
 		# iommu_platform=on (VIRTIO_F_ACCESS_PLATFORM): without it QEMU's

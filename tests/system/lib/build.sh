@@ -10,6 +10,9 @@
 WORK=$SYSDIR/work
 CROSS_FILE=$TOPDIR/config/cross/ppc64le-linux-gnu.ini
 GUEST_MODULES=(vfio vfio_iommu_spapr_tce vfio_pci_core vfio_pci)
+# Modules a suite needs beyond these (its lib/suite-*.sh adds them), loaded
+# after them in every initramfs of the run.
+SUITE_MODULES=()
 
 # meson setup once per build dir, then ninja on one target.
 # $1 build dir, $2 target, $3... extra meson setup arguments.
@@ -141,7 +144,7 @@ build_initramfs() {
 	done
 	MOD_DONE=()
 	MOD_FILES=()
-	module_closure "$moddir" "${GUEST_MODULES[@]}"
+	module_closure "$moddir" "${GUEST_MODULES[@]}" "${SUITE_MODULES[@]}"
 	: >"$root/lib/modules/order"
 	for f in "${MOD_FILES[@]}"; do
 		local base
