@@ -117,9 +117,7 @@ suite_ovs_check() {
 	(($(ovs_rx "$hp0") > $(ovs_rx "$p0"))) || why+=("p0 received nothing after p1 came back (${p0} then ${hp0:-none})")
 	[[ ${hperrs:-1} == 0 ]] || why+=("rx/tx errors after p1 came back: ${hperrs:-?}")
 	[[ ${kbad:-1} == 0 ]] || why+=("${kbad:-?} kernel line(s) of a fault, EEH event or warning (@@ K)")
-	local growth
-	growth=$({ grep -m1 '^@@ O mode=plugin growth=' "$file" || true; } | sed 's/.*growth=//')
-	summary+=("plugin: p0 $p0 p1 $p1 rx/tx (memory growth mapped after init: ${growth:-?}); p1 out and back ($removed removal(s), $attached probe(s); p0 sent ${gap:-0} meanwhile): p0 $hp0 p1 $hp1; kernel faults ${kbad:-?}")
+	summary+=("plugin: p0 $p0 p1 $p1 rx/tx; p1 out and back ($removed removal(s), $attached probe(s); p0 sent ${gap:-0} meanwhile): p0 $hp0 p1 $hp1; kernel faults ${kbad:-?}")
 	((${#why[@]})) && { ok=0; summary+=("FAIL: $(printf '%s; ' "${why[@]}" | sed 's/; $//')"); }
 	summary+=("| stock DPDK: $(ovs_outcome "$file" baseline)")
 	echo "ovs: $target: ${summary[*]}"
@@ -133,7 +131,7 @@ ovs_outcome() {
 	line=$(grep -m1 "^@@ O mode=$mode expect=" "$file" || true)
 	[[ -n $line ]] || { echo "not run"; return; }
 	# The plugin's refusal or the EAL's own reason first, else any error.
-	e=$({ grep -m1 -E "^@@ E mode=$mode .*(spapr: DMA set-up failed|unsupported start address)" "$file" ||
+	e=$({ grep -m1 -E "^@@ E mode=$mode .*(spapr: DMA set-up failed|unsupported start address|DMA window|DMA remapping|Unable to initialize DPDK)" "$file" ||
 	      grep -m1 -E "^@@ E mode=$mode .*([Cc]annot|[Ee]rror|[Ff]ail)" "$file" || true; } |
 		sed "s/^@@ E mode=$mode //; s/|/\\\\|/g" | cut -c1-220)
 	if [[ $(ovs_field started "$line") != yes ]]; then
