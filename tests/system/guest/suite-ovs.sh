@@ -58,10 +58,14 @@ mount -t tmpfs tmpfs /var/run
 # and room for OVS's mbuf pool, which it allocates when the first port is
 # added (after EAL init: memory events for the plugin), bounded by
 # dpdk-socket-limit. QEMU's powernv under radix has no hugetlb
-# (doc/testbed.md): there DPDK runs --no-huge with a fixed 128 MiB, which
-# holds OVS's pool once OVS has halved its first request enough times
-# (stock DPDK maps it at init one 4K page per ioctl pair: minutes under TCG),
-# and --legacy-mem: OVS adds --in-memory to the EAL arguments unless they
+# (doc/testbed.md): there DPDK runs --no-huge with a fixed 192 MiB (stock
+# DPDK maps it at init one 4K page per ioctl pair: minutes under TCG) and
+# OVS takes a mempool per port (per-port-memory=true: about 22 600 mbufs
+# each, sized by the port's queues): OVS's shared pool asks for 262 144
+# mbufs and halves the request only while DPDK says ENOMEM, which static
+# --no-huge memory did not (it gave up at 65 536 in 128 MiB: "Failed to
+# create memory pool for netdev p0 ... No buffer space available"). And
+# --legacy-mem: OVS adds --in-memory to the EAL arguments unless they
 # have --in-memory or --legacy-mem, and DPDK 22.11 refuses --in-memory
 # with --no-huge, which implies legacy memory ("Option --legacy-mem is not
 # compatible with --in-memory": no EAL, no OVS).
@@ -78,8 +82,8 @@ if [ $OV_HUGE = yes ]; then
 	OV_MEMCFG="other_config:dpdk-socket-mem=64 other_config:dpdk-socket-limit=128"
 	OV_MEMARGS="--huge-dir /dev/hugepages"
 else
-	OV_MEMCFG=''
-	OV_MEMARGS="--no-huge -m 128 --legacy-mem"
+	OV_MEMCFG="other_config:per-port-memory=true"
+	OV_MEMARGS="--no-huge -m 192 --legacy-mem"
 fi
 # p0 is the lower PCI address.
 OV_NIC0=$(for n in $NICS; do echo "$n"; done | sort | sed -n 1p)
