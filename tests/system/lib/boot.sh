@@ -311,7 +311,7 @@ versions_line() {
 	done
 	local v
 	for v in "${DPDK_LTS_LIST[@]}"; do
-		[[ -n ${DPDK_VERSION_OF[$v]:-} ]] && out+=" DPDK ${DPDK_VERSION_OF[$v]} (Debian ${DPDK_RELEASE_OF[$v]} ppc64el);"
+		[[ -n ${DPDK_VERSION_OF[$v]:-} ]] && out+=" DPDK ${DPDK_VERSION_OF[$v]} ($(dpdk_origin "$v"));"
 		[[ -n ${DPDK_SKIPPED[$v]:-} ]] && out+=" DPDK $v skipped;"
 	done
 	echo "$out QEMU ${QEMU_VERSION:-?}"

@@ -106,7 +106,7 @@ suite_lifecycle_check() {
 suite_lifecycle_report() {
 	local out=$RESULTS/lifecycle-timing.md job target file mem p s
 	{
-		echo "DPDK ${DPDK_VERSION_OF[$LC_DPDK]:-?} (Debian ppc64el), QEMU ${QEMU_VERSION:-?}, $(date -u '+%Y-%m-%d %H:%M') UTC; guest seconds under QEMU TCG and strace."
+		echo "DPDK ${DPDK_VERSION_OF[$LC_DPDK]:-?} ($(dpdk_origin "$LC_DPDK")), QEMU ${QEMU_VERSION:-?}, $(date -u '+%Y-%m-%d %H:%M') UTC; guest seconds under QEMU TCG and strace."
 		echo
 		echo "| machine (kernel) | DPDK memory | plugin start-up s | stock start-up s | start-up stock/plugin | plugin mapping phase s (sPAPR ioctls) | stock mapping phase s (sPAPR ioctls) | mapping stock/plugin |"
 		echo "|---|---|---|---|---|---|---|---|"

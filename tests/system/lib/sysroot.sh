@@ -21,7 +21,22 @@ LIBDIR=usr/lib/powerpc64le-linux-gnu
 declare -A DPDK_RELEASE_OF=([22.11]=bookworm [24.11]=trixie [25.11]=sid)
 declare -A DPDK_ABI_OF=([22.11]=23 [24.11]=25 [25.11]=26)
 # DPDK_VERSION_OF (declared by run): per LTS, once known, the exact Debian
-# version of its ppc64el DPDK.
+# version of its ppc64el DPDK, or the version built from source; then
+# DPDK_ORIGIN_OF says where it came from (lib/suite-testpmd.sh).
+
+# Where the DPDK of LTS $1 came from, for records and tables.
+dpdk_origin() { echo "${DPDK_ORIGIN_OF[$1]:-Debian ${DPDK_RELEASE_OF[$1]} ppc64el}"; }
+
+# "22.11.11-0+deb12u1 (Debian bookworm ppc64el), 24.11.6 (DPDK git tag ...)"
+dpdk_versions_origins() {
+	local v out=()
+	for v in "${DPDK_LTS_LIST[@]}"; do
+		[[ -n ${DPDK_VERSION_OF[$v]:-} ]] && out+=("${DPDK_VERSION_OF[$v]} ($(dpdk_origin "$v"))")
+	done
+	local IFS=';' s
+	s="${out[*]}"
+	echo "${s//;/; }"
+}
 
 # Select DPDK LTS $1 for the functions below: SYSROOT, DPDK_ABI,
 # PMD_SUBDIR, DPDK_RELEASE, APT_OPTS (the release's package index),
@@ -83,7 +98,7 @@ userland_root() {
 	local root
 	root=$("$TOPDIR/config/userland/mkuserland" --print-dir "$1" 2>/dev/null) && { echo "$root"; return 0; }
 	log "making the Debian $1 userland (config/userland/mkuserland $1; minutes)"
-	root=$("$TOPDIR/config/userland/mkuserland" ${DPDK_SDK_GIT:+--sdk-git "$DPDK_SDK_GIT"} "$1" \
+	root=$("$TOPDIR/config/userland/mkuserland" ${DPDK_GIT:+--sdk-git "$DPDK_GIT"} "$1" \
 		2>"$LOGDIR/mkuserland-$1.log" | tail -n 1) ||
 		skip "no Debian $1 userland: config/userland/mkuserland $1 failed: $(tail -n 2 "$LOGDIR/mkuserland-$1.log" | tr '\n' ' ')"
 	echo "$root"
