@@ -33,9 +33,9 @@ dpdk_versions_origins() {
 	for v in "${DPDK_LTS_LIST[@]}"; do
 		[[ -n ${DPDK_VERSION_OF[$v]:-} ]] && out+=("${DPDK_VERSION_OF[$v]} ($(dpdk_origin "$v"))")
 	done
-	local IFS=';' s
+	local IFS=$'\x1f' s
 	s="${out[*]}"
-	echo "${s//;/; }"
+	echo "${s//$'\x1f'/; }"
 }
 
 # Select DPDK LTS $1 for the functions below: SYSROOT, DPDK_ABI,
