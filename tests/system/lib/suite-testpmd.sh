@@ -5,7 +5,8 @@
 # and strace, plus librte_bus_spapr.so cross-built against the same
 # Debian ppc64el DPDK, all into the initramfs; one initramfs per DPDK LTS
 # of --dpdk (22.11 from Debian 12, 24.11 from Debian 13, 25.11 from Debian
-# unstable). The guest side is guest/suite-testpmd.sh; it runs testpmd
+# unstable; 24.11 built here from source on Debian unstable's libraries
+# where the mirror lacks Debian 13's ppc64el DPDK). The guest side is guest/suite-testpmd.sh; it runs testpmd
 # several ways on the same two e1000e NICs (joined by a QEMU hub): with the
 # plugin (policy auto, then policy indirect, two planner refusals) and
 # without it (DPDK's own sPAPR code, the baseline).
