@@ -62,6 +62,21 @@ enum run_result {
 #define RUN_SHORT 32
 #define RUN_TRIES 5
 
+/*
+ * Up to RUN_PARALLEL runs at once, each of another fault: a run spends
+ * most of its wall time waiting, not computing (rte_eal_init sleeps 100 ms
+ * to measure the TSC where the CPU does not report its frequency,
+ * eal_timer.c get_tsc_freq()). The runs of one fault stay one after the
+ * other (n + 1 only once n fired), so the runs made are those of the
+ * sweep one run at a time. The parent reserves RUN_PAGES per run in
+ * flight, the most a run uses (16 at init, 24 more), and RUN_SHORT more:
+ * the runs never take each other's pages, and a run that fails while its
+ * siblings hold theirs still sees RUN_SHORT free and is judged, not taken
+ * for a shortage.
+ */
+#define RUN_PARALLEL 3
+#define RUN_PAGES 40
+
 static FILE *log_file;
 static char prefix[64];
 
@@ -442,21 +457,18 @@ struct totals {
 	unsigned int phase_runs[NSWEEPS], phase_reported[NSWEEPS];
 };
 
-/* Wait (up to ~30 s) until RUN_HUGEPAGES are free: other tests release theirs. */
-static void wait_for_hugepages(void)
+/* Wait (up to ~30 s) until @need hugepages are free: other tests release theirs. */
+static void wait_for_hugepages(long need)
 {
-	for (int i = 0; i < 150 && plugin_hugepages_raise(RUN_HUGEPAGES) < RUN_HUGEPAGES; i++)
+	for (int i = 0; i < 150 && plugin_hugepages_raise(need) < need; i++)
 		usleep(200 * 1000);
 }
 
-static enum run_result run_once(const char *self, const char *profile, const char *phase,
-				const char *faults)
+/* Start a run; -1 if it could not be started. */
+static pid_t run_start(const char *self, const char *profile, const char *phase,
+		       const char *faults)
 {
-	int st = 0;
-	pid_t pid;
-
-	wait_for_hugepages();
-	pid = fork();
+	pid_t pid = fork();
 
 	if (pid == 0) {
 		unsetenv("SPAPR_DPDK_OPTS");
@@ -464,7 +476,14 @@ static enum run_result run_once(const char *self, const char *profile, const cha
 		execl(self, self, profile, phase, faults, (char *)NULL);
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
+	return pid;
+}
+
+/* The result of a run from its wait status @st (@ok: waitpid worked). */
+static enum run_result run_result_of(bool ok, int st, const char *profile, const char *phase,
+				     const char *faults)
+{
+	if (!ok || !WIFEXITED(st)) {
 		fprintf(stderr, "%s %s %s: child status 0x%x\n", profile, phase, faults, st);
 		return RUN_BROKEN;
 	}
@@ -476,12 +495,23 @@ static enum run_result run_once(const char *self, const char *profile, const cha
 	return (enum run_result)WEXITSTATUS(st);
 }
 
-/* A run that could not reach its phase is made again, RUN_TRIES times in all. */
-static enum run_result run_one(const char *self, const char *profile, const char *phase,
-			       const char *faults, struct totals *t)
+/* One run alone, once RUN_HUGEPAGES are free. */
+static enum run_result run_once(const char *self, const char *profile, const char *phase,
+				const char *faults)
 {
-	enum run_result r = run_once(self, profile, phase, faults);
+	pid_t pid;
+	int st = 0;
 
+	wait_for_hugepages(RUN_HUGEPAGES);
+	pid = run_start(self, profile, phase, faults);
+	return run_result_of(pid > 0 && waitpid(pid, &st, 0) == pid, st, profile, phase, faults);
+}
+
+/* @r came from a run that could not reach its phase: it is made again,
+ * RUN_TRIES times in all. */
+static enum run_result run_again(const char *self, const char *profile, const char *phase,
+				 const char *faults, enum run_result r, struct totals *t)
+{
 	for (int k = 1; k < RUN_TRIES && (r == RUN_SETUP || r == RUN_NO_HUGEPAGES); k++) {
 		fprintf(stderr, "again: %s %s %s (%s)\n", profile, phase, faults,
 			r == RUN_SETUP ? "could not reach the phase" : "short of hugepages");
@@ -491,49 +521,112 @@ static enum run_result run_one(const char *self, const char *profile, const char
 	return r;
 }
 
-/* @capped: run the sweeps of the capped profile, else all others. */
+/* The sweep of one fault: its phase, format and where it is. */
+struct cursor {
+	size_t sweep;
+	unsigned int fault;
+	size_t k, last;		/* index into nths, and its end */
+	pid_t pid;		/* the run in flight, 0 if none */
+	char faults[128];
+};
+
+/* Account the result @r of @c's run; returns false when @c's sweep is done. */
+static bool sweep_result(const char *self, const char *profile, struct cursor *c,
+			 enum run_result r, struct totals *t)
+{
+	const struct sweep *sw = &sweeps[c->sweep];
+
+	r = run_again(self, profile, sw->phase, c->faults, r, t);
+	if (r == RUN_NOT_FIRED)
+		return false;
+	if (r == RUN_NO_HUGEPAGES) {
+		t->not_run++;
+		fprintf(stderr, "NOT RUN %s %s %s: short of hugepages in %d tries\n", profile,
+			sw->phase, c->faults, RUN_TRIES);
+		return ++c->k < c->last;
+	}
+	t->runs++;
+	t->phase_runs[c->sweep]++;
+	t->phase_reported[c->sweep] += r == RUN_REPORTED;
+	t->clean += r == RUN_CLEAN;
+	t->reported += r == RUN_REPORTED;
+	t->setup += r == RUN_SETUP;
+	t->broken += r != RUN_CLEAN && r != RUN_REPORTED;
+	t_checks++;
+	if (r != RUN_CLEAN && r != RUN_REPORTED) {
+		t_failures++;
+		fprintf(stderr, "FAIL %s %s %s: %s\n", profile, sw->phase, c->faults,
+			r == RUN_SETUP ? "could not reach the phase in any try" :
+			"state not clean and no leak reported");
+	}
+	return ++c->k < c->last;
+}
+
+/* Start @c's next run (@running are in flight); false when its sweep is done. */
+static bool cursor_start(const char *self, const char *profile, struct cursor *c,
+			 size_t running, struct totals *t)
+{
+	const struct sweep *sw = &sweeps[c->sweep];
+
+	while (c->k < c->last) {
+		wait_for_hugepages(running == 0 ? RUN_HUGEPAGES : RUN_PAGES);
+		snprintf(c->faults, sizeof(c->faults), sw->faults[c->fault], nths[c->k]);
+		c->pid = run_start(self, profile, sw->phase, c->faults);
+		if (c->pid > 0)
+			return true;
+		c->pid = 0;
+		if (!sweep_result(self, profile, c, RUN_BROKEN, t))
+			return false;
+	}
+	return false;
+}
+
+/* @capped: run the sweeps of the capped profile, else all others. For each
+ * fault the n-th call fails, n = nths[0], nths[1], ... until it no longer
+ * fires; RUN_PARALLEL faults at a time. */
 static void sweep_profile(const char *self, const char *profile, bool capped, struct totals *t)
 {
+	struct cursor cur[NSWEEPS * 16];
+	size_t ncur = 0, next = 0, running = 0, i;
+
 	for (size_t s = 0; s < NSWEEPS; s++) {
-		const struct sweep *sw = &sweeps[s];
-
-		if (sw->capped != capped)
+		if (sweeps[s].capped != capped)
 			continue;
+		for (unsigned int f = 0; sweeps[s].faults[f] != NULL; f++)
+			cur[ncur++] = (struct cursor){ .sweep = s, .fault = f,
+				.last = sweeps[s].once ? 1 : sizeof(nths) / sizeof(nths[0]) };
+	}
+	while (next < ncur || running > 0) {
+		pid_t pid;
+		int st = 0;
 
-		for (unsigned int f = 0; sw->faults[f] != NULL; f++) {
-			size_t last = sw->once ? 1 : sizeof(nths) / sizeof(nths[0]);
-
-			for (size_t k = 0; k < last; k++) {
-				char faults[128];
-				enum run_result r;
-
-				snprintf(faults, sizeof(faults), sw->faults[f], nths[k]);
-				r = run_one(self, profile, sw->phase, faults, t);
-				if (r == RUN_NOT_FIRED)
-					break;
-				if (r == RUN_NO_HUGEPAGES) {
-					t->not_run++;
-					fprintf(stderr, "NOT RUN %s %s %s: short of hugepages in "
-						"%d tries\n", profile, sw->phase, faults, RUN_TRIES);
-					continue;
-				}
-				t->runs++;
-				t->phase_runs[s]++;
-				t->phase_reported[s] += r == RUN_REPORTED;
-				t->clean += r == RUN_CLEAN;
-				t->reported += r == RUN_REPORTED;
-				t->setup += r == RUN_SETUP;
-				t->broken += r != RUN_CLEAN && r != RUN_REPORTED;
-				t_checks++;
-				if (r != RUN_CLEAN && r != RUN_REPORTED) {
+		while (running < RUN_PARALLEL && next < ncur)
+			running += cursor_start(self, profile, &cur[next++], running, t);
+		if (running == 0)
+			continue;
+		pid = waitpid(-1, &st, 0);
+		for (i = 0; i < ncur && (pid <= 0 || cur[i].pid != pid); i++)
+			;
+		if (i == ncur) {
+			/* The runs in flight cannot be waited for: each is broken. */
+			fprintf(stderr, "waitpid: %s\n", strerror(errno));
+			for (i = 0; i < ncur; i++)
+				if (cur[i].pid > 0) {
+					cur[i].pid = 0;
+					cur[i].last = 0;
+					t->broken++;
+					t_checks++;
 					t_failures++;
-					fprintf(stderr, "FAIL %s %s %s: %s\n", profile, sw->phase,
-						faults, r == RUN_SETUP ? "could not reach the phase in "
-						"any try" :
-						"state not clean and no leak reported");
 				}
-			}
+			running = 0;
+			continue;
 		}
+		running--;
+		cur[i].pid = 0;
+		if (sweep_result(self, profile, &cur[i],
+				 run_result_of(true, st, profile, sweeps[cur[i].sweep].phase,
+					       cur[i].faults), t))
+			running += cursor_start(self, profile, &cur[i], running, t);
 	}
 }
 
@@ -545,7 +638,7 @@ int main(int argc, char **argv)
 
 	if (argc == 4)
 		return run_child(argv[1], argv[2], argv[3]);
-	plugin_hugepages(RUN_HUGEPAGES);
+	plugin_hugepages(RUN_PARALLEL * RUN_PAGES + RUN_SHORT);
 	t_current = "fault sweep";
 	for (size_t p = 0; p < sizeof(profiles) / sizeof(profiles[0]); p++)
 		sweep_profile("/proc/self/exe", profiles[p], false, &t);
