@@ -122,12 +122,21 @@ run_mode() {
 	reg=$(vfio_count "$st" 'SPAPR_REGISTER_MEMORY|0x3b, 0x75')
 	map=$(vfio_count "$st" 'VFIO_IOMMU_MAP_DMA|0x3b, 0x71')
 	create=$(vfio_count "$st" 'SPAPR_TCE_CREATE|0x3b, 0x77')
-	if [ $started = prompt ]; then
+	# A run that must be refused is judged by its start-up alone (no port
+	# started, the plugin said why: lib/suite-testpmd.sh
+	# suite_testpmd_check): with no port there is nothing to forward, and a
+	# port that did start fails the verdict whatever it forwards. So it
+	# quits at the prompt instead of forwarding for TP_FWD_SECONDS.
+	fwd=0
+	if [ $started = prompt ] && [ "${expect#refuse}" = "$expect" ]; then
+		fwd=$TP_FWD_SECONDS
 		echo "start tx_first" >&3
 		sleep "$TP_FWD_SECONDS"
 		echo "stop" >&3
 		sleep 2
 		[ $HOTPLUG = yes ] && hotplug_cycle
+		echo "quit" >&3
+	elif [ $started = prompt ]; then
 		echo "quit" >&3
 	fi
 	# testpmd's stdout is a file, so fully buffered: read it once testpmd
@@ -166,7 +175,7 @@ run_mode() {
 			grep -E 'testpmd> (port|start)|[Dd]etach|[Aa]ttach|Removing|Invalid|spapr:|VFIO|vfio|PCI|[Ff]ail|[Ee]rror|Cannot|^Port [0-9]' |
 			head -n 60 | sed "s/^/@@ H mode=$name /" >>/tmp/results.txt
 	fi
-	echo "@@ P mode=$name expect=$expect started=$started ports=$ports startup_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') vfio_ioctls=$ioctls register=$reg map=$map create=$create vfio_ioctls_total=$all iommu_failed=$iommu_failed rx=${rx:-0} tx=${tx:-0} exit=$rc quit_s=$quit_s killed=$killed fwd_s=$TP_FWD_SECONDS$hp at=$t0,$t1,$t3,$(uptime_s)" >>/tmp/results.txt
+	echo "@@ P mode=$name expect=$expect started=$started ports=$ports startup_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') vfio_ioctls=$ioctls register=$reg map=$map create=$create vfio_ioctls_total=$all iommu_failed=$iommu_failed rx=${rx:-0} tx=${tx:-0} exit=$rc quit_s=$quit_s killed=$killed fwd_s=$fwd$hp at=$t0,$t1,$t3,$(uptime_s)" >>/tmp/results.txt
 	grep -E 'Forward statistics for port|RX-packets|TX-packets|RX-error|RX-nombuf|TX-error' "$log" |
 		sed "s/^/@@ S mode=$name /" | head -n 24 >>/tmp/results.txt
 	grep -E 'spapr: (plan|DMA set up|memory|IOMMU group)|DMA window|Using IOMMU type|start address|[Hh]ighest VA' "$log" |
