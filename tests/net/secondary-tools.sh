@@ -116,14 +116,24 @@ forwarding_stop() {
 	done
 	die "testpmd: no prompt after stop"
 }
-# capture_quiesced NAME SECONDS COMMAND...: run a capture tool for SECONDS,
-# stop forwarding, interrupt the tool, start forwarding again.
+# capture_quiesced NAME FILE COMMAND...: run a capture tool until FILE
+# holds packets, stop forwarding, interrupt the tool, start forwarding again.
+# A tool's start-up as a secondary takes seconds on a loaded machine, and an
+# interrupt before its capture runs ends it with status 1 and no packet: so
+# the wait is for the file to grow (net_pcap and dumpcap write each burst as
+# it comes), not for a fixed time.
 capture_quiesced() {
-	local name=$1 seconds=$2 pid st
+	local name=$1 file=$2 pid st size
 	shift 2
 	"$@" >"$work/$name" 2>&1 &
 	pid=$!
-	sleep "$seconds"
+	for _ in $(seq 1 600); do
+		size=$(stat -c %s "$file" 2>/dev/null || echo 0)
+		[ "$size" -gt 4096 ] && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	[ "$size" -gt 4096 ] || echo "$name: $size bytes in $file after 60 s"
 	forwarding_stop
 	# SIGINT to the tool itself: a timeout(1) in between ignores it in a
 	# background job (coreutils 9.10, Debian unstable).
@@ -136,10 +146,10 @@ capture_quiesced() {
 	wait $pid
 	st=$?
 	echo start >&3
-	[ $st = 0 ] || die "$name exit status $st"
+	[ $st = 0 ] || { die "$name exit status $st"; tail -n 15 "$work/$name"; }
 }
 
-capture_quiesced pdump 2 env LD_PRELOAD="$preload" dpdk-pdump -l 0 "${eal[@]}" -- \
+capture_quiesced pdump "$work/port0.pcap" env LD_PRELOAD="$preload" dpdk-pdump -l 0 "${eal[@]}" -- \
 	--pdump "port=0,queue=*,rx-dev=$work/port0.pcap"
 plugin_lines_ok "pdump" "$work/pdump" 1
 # pcap: 24-byte file header, then a 16-byte header per record.
@@ -155,7 +165,7 @@ echo "pdump: $n packets in $(stat -c %s "$work/port0.pcap" 2>/dev/null || echo 0
 
 # dumpcap takes no -d: the drivers come in with LD_PRELOAD. Its own packet
 # limit (-c) would end it while the primary forwards.
-capture_quiesced dumpcap 2 env LD_PRELOAD="$preload$plugin $pmd" dpdk-dumpcap \
+capture_quiesced dumpcap "$work/port1.pcap" env LD_PRELOAD="$preload$plugin $pmd" dpdk-dumpcap \
 	--file-prefix="$prefix" -i 1 -P -w "$work/port1.pcap"
 plugin_lines_ok "dumpcap" "$work/dumpcap" 0
 grep -E "Capturing" "$work/dumpcap"
