@@ -70,22 +70,26 @@ typedef struct rte_eth_stats spapr_compat_queue_stats;
  * 25.11 and backported to 22.11.11) made rte_vfio_get_container_fd() return
  * the default container (before: a new container on every call), dropped
  * the default-container request (0x400) and renumbered the IOMMU-type
- * request from 0x800 to 0x400. Only that format is answered; the plugin
- * tells the two apart at run time (rte_vfio_get_container_fd() returns the
- * same fd twice), since the library may be another stable release of the
- * LTS it was built for. Measured in the sources: v22.11 and 24.11.6 have
- * the old format, 22.11.11 (Debian 12) and v25.11 the new one; Debian 13's
- * 24.11.8 has the old one (its rte_vfio.h: "Open a new VFIO container fd").
+ * request from 0x800 to 0x400. Both are answered; the plugin tells them
+ * apart at run time (rte_vfio_get_container_fd() returns the same fd
+ * twice, or two new ones), since the library may be another stable release
+ * of the LTS it was built for. Measured in the sources: v22.11 to 22.11.10,
+ * v23.11 to 23.11.7 and v24.11 to 24.11.6 have the old format, 22.11.11
+ * (Debian 12) and v25.11 the new one; Debian 13's 24.11.8 has the old one
+ * (its rte_vfio.h: "Open a new VFIO container fd").
  *
- * Also by release: 22.11 registers the action after the bus probe (eal.c,
- * "Register mp action after probe()"), 24.11 and 25.11 in rte_vfio_enable(),
- * before it. The plugin finds out which at run time as well
- * (rte_mp_action_register() of the name succeeds or says EEXIST).
+ * Also by release: 22.11 and 23.11 register the action after the bus probe
+ * (eal.c, "Register mp action after probe()"), 24.11 and 25.11 in
+ * rte_vfio_enable(), before it. The plugin finds out which at run time as
+ * well (rte_mp_action_register() of the name succeeds or says EEXIST).
  */
 #define SPAPR_COMPAT_VFIO_MP_ACTION "eal_vfio_mp_sync"
-#define SPAPR_COMPAT_VFIO_REQ_CONTAINER 0x100	/* the default container */
+#define SPAPR_COMPAT_VFIO_REQ_CONTAINER 0x100	/* rte_vfio_get_container_fd() */
 #define SPAPR_COMPAT_VFIO_REQ_GROUP 0x200
 #define SPAPR_COMPAT_VFIO_REQ_IOMMU_TYPE 0x400	/* of the default container */
+/* The same requests before 8a8c02d2bb (0x100 and 0x200 are unchanged). */
+#define SPAPR_COMPAT_VFIO_OLD_REQ_DEFAULT_CONTAINER 0x400
+#define SPAPR_COMPAT_VFIO_OLD_REQ_IOMMU_TYPE 0x800
 #define SPAPR_COMPAT_VFIO_OK 0x0
 #define SPAPR_COMPAT_VFIO_NO_FD 0x1
 #define SPAPR_COMPAT_VFIO_ERR 0xFF

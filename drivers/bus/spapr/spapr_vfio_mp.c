@@ -32,7 +32,15 @@
  * secondary asks only when its VFIO is enabled. A file in the primary's
  * runtime directory says that the primary's plugin takes requests, so that a
  * secondary of a primary without the plugin does not wait for an answer.
- * Both facts, and the wire format, are in drivers/common/spapr_dpdk_compat.h.
+ *
+ * The wire format: before DPDK commit 8a8c02d2bb a secondary's
+ * rte_vfio_enable() asks for the default container with a request of its
+ * own, and rte_vfio_get_container_fd() opens a new container on each call,
+ * so the primary's default container cannot be had through DPDK's API. The
+ * plugin answers that request with a new, empty container, which serves the
+ * secondary as the default one would (spapr_vfio_mp_rule.c), and the
+ * IOMMU-type request under its old number. Both facts, and both wire
+ * formats, are in drivers/common/spapr_dpdk_compat.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,14 +73,24 @@ static pthread_mutex_t mp_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool serving;	/* the takeover action is registered */
 static bool taken;	/* the EAL's VFIO action is the plugin's */
 
+static enum spapr_vfio_mp_format mp_format;	/* the EAL's, seen at the probe */
+
 static enum spapr_vfio_mp_req wire_req(int req)
 {
-	switch (req) {
-	case SPAPR_COMPAT_VFIO_REQ_CONTAINER: return SPAPR_VFIO_MP_REQ_CONTAINER;
-	case SPAPR_COMPAT_VFIO_REQ_GROUP: return SPAPR_VFIO_MP_REQ_GROUP;
-	case SPAPR_COMPAT_VFIO_REQ_IOMMU_TYPE: return SPAPR_VFIO_MP_REQ_IOMMU_TYPE;
-	default: return SPAPR_VFIO_MP_REQ_OTHER;
+	if (req == SPAPR_COMPAT_VFIO_REQ_CONTAINER)
+		return SPAPR_VFIO_MP_REQ_CONTAINER;
+	if (req == SPAPR_COMPAT_VFIO_REQ_GROUP)
+		return SPAPR_VFIO_MP_REQ_GROUP;
+	if (mp_format == SPAPR_VFIO_MP_FORMAT_SHARED) {
+		if (req == SPAPR_COMPAT_VFIO_REQ_IOMMU_TYPE)
+			return SPAPR_VFIO_MP_REQ_IOMMU_TYPE;
+	} else {
+		if (req == SPAPR_COMPAT_VFIO_OLD_REQ_DEFAULT_CONTAINER)
+			return SPAPR_VFIO_MP_REQ_DEFAULT_CONTAINER;
+		if (req == SPAPR_COMPAT_VFIO_OLD_REQ_IOMMU_TYPE)
+			return SPAPR_VFIO_MP_REQ_IOMMU_TYPE;
 	}
+	return SPAPR_VFIO_MP_REQ_OTHER;
 }
 
 /*
@@ -92,65 +110,110 @@ static unsigned int owned_groups(int *out, unsigned int max)
 	return n;
 }
 
+/* The DPDK calls of an answer (spapr_vfio_mp_answer). */
+struct answer_ctx {
+	const void *peer;
+	int req;	/* as sent: the reply echoes it */
+};
+
+static int answer_container_fd(void *arg)
+{
+	RTE_SET_USED(arg);
+	return rte_vfio_get_container_fd();
+}
+
+static int answer_group_fd(void *arg, int group)
+{
+	RTE_SET_USED(arg);
+	return rte_vfio_get_group_fd(group);
+}
+
+static int answer_send(void *arg, const struct spapr_vfio_mp_reply *a)
+{
+	const struct answer_ctx *c = arg;
+	struct spapr_compat_vfio_mp_param *r;
+	struct rte_mp_msg reply;
+
+	memset(&reply, 0, sizeof(reply));
+	r = (void *)reply.param;
+	r->req = c->req;
+	r->result = a->result == SPAPR_VFIO_MP_OK ? SPAPR_COMPAT_VFIO_OK :
+		    a->result == SPAPR_VFIO_MP_NO_FD ? SPAPR_COMPAT_VFIO_NO_FD : SPAPR_COMPAT_VFIO_ERR;
+	if (a->outcome == SPAPR_VFIO_MP_SEND_TYPE)
+		r->iommu_type_id = a->value;
+	else if (a->outcome == SPAPR_VFIO_MP_SEND_GROUP || a->outcome == SPAPR_VFIO_MP_NOT_OURS)
+		r->group_num = a->value;
+	if (a->fd >= 0) {
+		reply.num_fds = 1;
+		reply.fds[0] = a->fd;
+	}
+	rte_strlcpy(reply.name, SPAPR_COMPAT_VFIO_MP_ACTION, sizeof(reply.name));
+	reply.len_param = sizeof(*r);
+	return rte_mp_reply(&reply, c->peer) == 0 ? 0 : -(rte_errno != 0 ? rte_errno : EIO);
+}
+
+static void answer_close(void *arg, int fd)
+{
+	RTE_SET_USED(arg);
+	close(fd);
+}
+
 /* The EAL's VFIO action, answered for the plugin's containers. */
 static int answer(const struct rte_mp_msg *msg, const void *peer)
 {
 	const struct spapr_compat_vfio_mp_param *m = (const void *)msg->param;
 	int groups[SPAPR_MAX_CONTAINERS * SPAPR_MAX_GROUPS_PER_CONTAINER];
-	struct spapr_vfio_mp_view v = { .groups = groups };
-	struct spapr_compat_vfio_mp_param *r;
-	struct rte_mp_msg reply;
-	int fd = -1;
+	struct spapr_vfio_mp_view v = {
+		.groups = groups,
+		.iommu_type = VFIO_SPAPR_TCE_v2_IOMMU,
+		.format = mp_format,
+	};
+	struct answer_ctx c = { .peer = peer };
+	const struct spapr_vfio_mp_ops ops = {
+		.container_fd = answer_container_fd,
+		.group_fd = answer_group_fd,
+		.send = answer_send,
+		.close_fd = answer_close,
+		.arg = &c,
+	};
+	struct spapr_vfio_mp_reply a;
+	int rc;
 
 	if (msg->len_param != sizeof(*m)) {
 		SPAPR_LOG(ERR, "VFIO request of %d bytes from a secondary process, not %zu: "
 			  "not answered (another DPDK build?)\n", msg->len_param, sizeof(*m));
 		return -1;
 	}
-	memset(&reply, 0, sizeof(reply));
-	r = (void *)reply.param;
-	r->req = m->req;
+	c.req = m->req;
 	v.ngroups = owned_groups(groups, RTE_DIM(groups));
 	v.ncontainers = spapr.ncont;
-	switch (spapr_vfio_mp_decide(wire_req(m->req), m->group_num, &v)) {
-	case SPAPR_VFIO_MP_SEND_CONTAINER:
-		fd = rte_vfio_get_container_fd();
-		break;
-	case SPAPR_VFIO_MP_SEND_GROUP:
-		r->group_num = m->group_num;
-		fd = rte_vfio_get_group_fd(m->group_num);
-		break;
-	case SPAPR_VFIO_MP_SEND_TYPE:
-		r->iommu_type_id = VFIO_SPAPR_TCE_v2_IOMMU;
-		r->result = SPAPR_COMPAT_VFIO_OK;
-		break;
-	case SPAPR_VFIO_MP_NOT_OURS:
-		r->group_num = m->group_num;
-		r->result = SPAPR_COMPAT_VFIO_NO_FD;
+	rc = spapr_vfio_mp_answer(wire_req(m->req), m->group_num, &v, &ops, &a);
+	if (rc == -EINVAL) {
+		SPAPR_LOG(ERR, "VFIO request 0x%x from a secondary process is not one the plugin "
+			  "answers in this DPDK's format: ignored\n", (unsigned int)m->req);
+		return -1;
+	}
+	if (a.outcome == SPAPR_VFIO_MP_NOT_OURS)
 		SPAPR_LOG(INFO, "a secondary process asked for IOMMU group %d, which is in no "
 			  "container of the plugin: answered \"no fd\" (its device is skipped)\n",
 			  m->group_num);
-		break;
-	case SPAPR_VFIO_MP_NO_TYPE:
-		r->result = SPAPR_COMPAT_VFIO_ERR;
-		break;
-	case SPAPR_VFIO_MP_INVALID:
-	default:
-		SPAPR_LOG(ERR, "VFIO request 0x%x from a secondary process is not one the plugin "
-			  "answers: ignored\n", (unsigned int)m->req);
+	else if (a.outcome == SPAPR_VFIO_MP_SEND_GROUP && a.fd < 0)
+		SPAPR_LOG(ERR, "a secondary process asked for IOMMU group %d of the plugin's: "
+			  "rte_vfio_get_group_fd() returned %d; answered with an error, the "
+			  "secondary cannot open the group's devices (is the device still bound "
+			  "to vfio-pci?)\n", m->group_num, a.lookup_rc);
+	else if (a.fd < 0 && a.outcome != SPAPR_VFIO_MP_SEND_TYPE &&
+		 a.outcome != SPAPR_VFIO_MP_NO_TYPE)
+		SPAPR_LOG(ERR, "opening a VFIO container for a secondary process failed "
+			  "(rte_vfio_get_container_fd() returned %d; see the EAL's message above): "
+			  "answered with an error\n", a.lookup_rc);
+	if (rc != 0) {
+		SPAPR_LOG(ERR, "replying to a secondary process's VFIO request 0x%x failed: %s "
+			  "(errno %d); it fails when its request times out, nothing changed here\n",
+			  (unsigned int)m->req, strerror(-rc), -rc);
 		return -1;
 	}
-	if (wire_req(m->req) == SPAPR_VFIO_MP_REQ_CONTAINER ||
-	    wire_req(m->req) == SPAPR_VFIO_MP_REQ_GROUP) {
-		r->result = fd >= 0 ? SPAPR_COMPAT_VFIO_OK : SPAPR_COMPAT_VFIO_ERR;
-		if (fd >= 0) {
-			reply.num_fds = 1;
-			reply.fds[0] = fd;
-		}
-	}
-	rte_strlcpy(reply.name, SPAPR_COMPAT_VFIO_MP_ACTION, sizeof(reply.name));
-	reply.len_param = sizeof(*r);
-	return rte_mp_reply(&reply, peer);
+	return 0;
 }
 
 /*
@@ -180,7 +243,9 @@ static int take_over(void)
 	}
 	taken = true;
 	SPAPR_LOG(INFO, "VFIO requests of secondary processes are answered by the plugin "
-		  "(IOMMU type sPAPR TCE v2, the groups of its %u container(s))\n", spapr.ncont);
+		  "(IOMMU type sPAPR TCE v2, the groups of its %u container(s)%s)\n", spapr.ncont,
+		  mp_format == SPAPR_VFIO_MP_FORMAT_PER_CALL ? "; the EAL's format before DPDK "
+		  "commit 8a8c02d2bb: a secondary's default container is a new, empty one" : "");
 	return 0;
 }
 
@@ -230,15 +295,18 @@ int spapr_vfio_mp_serve(void)
 		return 0;
 	fd1 = rte_vfio_get_container_fd();
 	fd2 = rte_vfio_get_container_fd();
-	if (!spapr_vfio_mp_format_known(fd1, fd2)) {
-		/* Two new containers, the caller's to close (old format). */
+	mp_format = spapr_vfio_mp_format_of(fd1, fd2);
+	if (mp_format != SPAPR_VFIO_MP_FORMAT_SHARED) {
+		/* New containers (the per-call format), the caller's to close. */
 		if (fd1 >= 0)
 			close(fd1);
 		if (fd2 >= 0 && fd2 != fd1)
 			close(fd2);
-		SPAPR_LOG(INFO, "this DPDK's EAL hands secondary processes a new VFIO container "
-			  "(a release without DPDK commit 8a8c02d2bb): the plugin does not answer "
-			  "their VFIO requests, and they cannot open its devices\n");
+	}
+	if (mp_format == SPAPR_VFIO_MP_FORMAT_UNKNOWN) {
+		SPAPR_LOG(WARNING, "rte_vfio_get_container_fd() failed (see the EAL's message "
+			  "above): the plugin does not answer the VFIO requests of secondary "
+			  "processes, and they cannot open its devices\n");
 		return 0;
 	}
 	pthread_mutex_lock(&mp_lock);
