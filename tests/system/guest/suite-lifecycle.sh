@@ -391,7 +391,11 @@ lc_all_moving() {
 
 lc_step_secondary() {
 	LC_STEP=secondary
-	lc_start secondary 0 "" "$(lc_memargs $LC_BASE_MEM) --base-virtaddr $LC_SECONDARY_BASE" "-d $LC_PLUGIN"
+	# The libraries the secondary links that the primary does not
+	# (/etc/lc-primary-libs, lib/suite-lifecycle.sh): their tail queues.
+	lc_libs=$(sed 's/^/-d /' /etc/lc-primary-libs 2>/dev/null | tr '\n' ' ')
+	lc_start secondary 0 "" "$(lc_memargs $LC_BASE_MEM) --base-virtaddr $LC_SECONDARY_BASE" \
+		"-d $LC_PLUGIN $lc_libs"
 	lc_prc=none lc_xrc=none lc_counts='' lc_xcounts=''
 	lc_bare=none lc_bare_ports=0
 	if [ $LC_STARTED = yes ]; then

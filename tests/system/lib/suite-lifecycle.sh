@@ -54,10 +54,22 @@ suite_lifecycle_build() {
 	LC_SONAMES=("${SYSROOT_SONAMES[@]}")
 }
 
+# lc_needed ELF: its librte_* NEEDED entries, sorted.
+lc_needed() {
+	powerpc64le-linux-gnu-readelf -d "$1" | sed -n 's/.*Shared library: \[\(librte_[^]]*\)\].*/\1/p' | sort
+}
+
 suite_lifecycle_stage() {
 	local root=$1 so
 	suite_testpmd_stage "$root" "$LC_DPDK"
 	cp "$SYSROOT/usr/bin/dpdk-proc-info" "$root/usr/bin/"
+	# The DPDK libraries dpdk-proc-info links and dpdk-testpmd does not
+	# (DPDK built here from source: testpmd without librte_hash and
+	# librte_eventdev). A secondary finds only the tail queues the primary
+	# registered ("Cannot initialize tailq: RTE_HASH"), so the secondary
+	# step's primary loads them (-d), as Debian's testpmd links them.
+	comm -13 <(lc_needed "$SYSROOT/usr/bin/dpdk-testpmd") \
+		<(lc_needed "$SYSROOT/usr/bin/dpdk-proc-info") >"$root/etc/lc-primary-libs"
 	for so in "${LC_SONAMES[@]}"; do
 		[[ -e $root/$LIBDIR/$so ]] || cp -L "$(sysroot_lib "$so")" "$root/$LIBDIR/$so"
 	done

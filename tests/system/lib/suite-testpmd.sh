@@ -211,12 +211,13 @@ tp_build_from_source() {
 	# The guest's libraries come from the runtime release's index.
 	DPDK_RELEASE=${DPDK_SOURCE_RUNTIME_OF[$lts]}
 	dpdk_apt_select "$DPDK_RELEASE"
-	if [[ $(cat "$SYSROOT/.dpdk-version" 2>/dev/null) != "$DPDK_VERSION source $DPDK_RELEASE" ]]; then
+	# dpdk-proc-info: suite lifecycle's secondary (build-dpdk builds it).
+	if [[ $(cat "$SYSROOT/.dpdk-version" 2>/dev/null) != "$DPDK_VERSION source $DPDK_RELEASE proc-info" ]]; then
 		rm -rf "$SYSROOT"
 		mkdir -p "$SYSROOT/usr/bin" "$SYSROOT/$LIBDIR"
-		cp -a "$bsys/usr/bin/dpdk-testpmd" "$SYSROOT/usr/bin/"
+		cp -a "$bsys/usr/bin/dpdk-testpmd" "$bsys/usr/bin/dpdk-proc-info" "$SYSROOT/usr/bin/"
 		cp -a "$bsys/$LIBDIR"/librte_*.so.* "$bsys/$LIBDIR/dpdk" "$SYSROOT/$LIBDIR/"
-		echo "$DPDK_VERSION source $DPDK_RELEASE" >"$SYSROOT/.dpdk-version"
+		echo "$DPDK_VERSION source $DPDK_RELEASE proc-info" >"$SYSROOT/.dpdk-version"
 	fi
 	sysroot_add_packages strace libgcc-s1 libc6
 	# The plugin and spapr-info: this machine's cross gcc against the build
