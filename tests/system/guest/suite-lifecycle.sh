@@ -178,6 +178,18 @@ lc_start() {
 	LC_STARTUP_S=$(lc_since "$LC_T0")
 	[ "$lc_trace" = 1 ] && cp "$LC_ST" "$LC_ST.prompt" 2>/dev/null
 	LC_TPID=$(lc_testpmd_pid)
+	# No prompt in time and still running: what each of testpmd's threads
+	# is doing (kernel and user stacks), before it is killed. The report
+	# kills strace to attach; testpmd, detached, is killed here (lc_end
+	# then finds both gone and records the session as killed).
+	LC_REPORTED=no
+	if [ $LC_STARTED = no ] && lc_alive "$LC_PID" && [ -n "$LC_TPID" ]; then
+		LC_REPORTED=yes
+		spapr-stuck-report "step=${LC_STEP:-?} run=$LC_NAME" "$LC_TPID" >>"$LC_OUT" 2>&1
+		kill -9 "$LC_TPID" 2>/dev/null
+		lc_w=0
+		while [ $lc_w -lt 10 ] && lc_alive "$LC_TPID"; do sleep 1; lc_w=$((lc_w + 1)); done
+	fi
 }
 
 # lc_cmd COMMAND [TIMEOUT]: one interactive command, waiting for the next
@@ -215,6 +227,7 @@ lc_end() {
 		kill -9 "$LC_PID" 2>/dev/null
 		LC_KILLED=yes
 	fi
+	[ "${LC_REPORTED:-no}" = yes ] && LC_KILLED=yes
 	wait "$LC_PID" 2>/dev/null
 	LC_EXIT=$?
 	exec 4>&-

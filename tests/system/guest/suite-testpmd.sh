@@ -11,7 +11,8 @@
 # the VFIO ioctls until testpmd's prompt. Forwarding: "start tx_first",
 # io mode, so the first burst circulates NIC0 -> hub -> NIC1 -> ... .
 # Records: @@ P (one line per mode), @@ W (window / plan lines),
-# @@ E (error lines), @@ L (log tail when a run did not start).
+# @@ E (error lines), @@ L (log tail when a run did not start; when it
+# did not reach its prompt in time, where each thread was: spapr-stuck-report).
 LIBDIR=/usr/lib/powerpc64le-linux-gnu
 export PATH=/usr/bin:/bin
 export LD_LIBRARY_PATH=$LIBDIR:/lib/powerpc64le-linux-gnu
@@ -76,6 +77,14 @@ kill_children() {
 	return 0
 }
 
+# The pid of the running dpdk-testpmd (under strace, $! is strace's).
+testpmd_pid() {
+	for c in /proc/[0-9]*/comm; do
+		[ "$(cat "$c" 2>/dev/null)" = dpdk-testpmd ] && { c=${c%/comm}; echo "${c#/proc/}"; return 0; }
+	done
+	return 1
+}
+
 # VFIO ioctls in strace output $1 (named by strace, or as _IOC(..., 0x3b, nr)).
 vfio_count() { grep -cE "$2" "$1"; }
 
@@ -118,6 +127,16 @@ run_mode() {
 		sleep 1; waited=$((waited + 1))
 	done
 	t1=$(uptime_s)
+	# No prompt in time and still running: what each of testpmd's threads
+	# is doing (kernel and user stacks), before it is killed. The report
+	# kills strace to attach; testpmd, detached, is killed here.
+	reported=no
+	if [ $started != prompt ] && alive $pid && tp=$(testpmd_pid); then
+		reported=yes
+		spapr-stuck-report "mode=$name" "$tp" >>/tmp/results.txt 2>&1
+		kill -9 "$tp" 2>/dev/null
+		w=0; while [ $w -lt 10 ] && alive "$tp"; do sleep 1; w=$((w + 1)); done
+	fi
 	ioctls=$(vfio_count "$st" 'VFIO_|0x3b, ')
 	reg=$(vfio_count "$st" 'SPAPR_REGISTER_MEMORY|0x3b, 0x75')
 	map=$(vfio_count "$st" 'VFIO_IOMMU_MAP_DMA|0x3b, 0x71')
@@ -146,6 +165,7 @@ run_mode() {
 	qwait=120; [ $started = prompt ] || qwait=2
 	w=0; while [ $w -lt $qwait ] && alive $pid; do sleep 1; w=$((w + 1)); done
 	alive $pid && { kill_children $pid; sleep 1; kill -9 $pid 2>/dev/null; killed=yes; }
+	[ $reported = yes ] && killed=yes
 	wait $pid 2>/dev/null; rc=$?
 	quit_s=$(elapsed_s "$t3")
 	exec 3>&-

@@ -27,7 +27,9 @@ tp_select() {
 	# tried).
 	TP_PMDS=("librte_bus_pci.so.$DPDK_ABI" "librte_net_e1000.so.$DPDK_ABI"
 		 "librte_net_virtio.so.$DPDK_ABI" "librte_mempool_ring.so.$DPDK_ABI")
-	TP_PKGS=(dpdk-dev strace libnuma-dev libnuma1 libhugetlbfs-dev libhugetlbfs0)
+	# elfutils: eu-stack, the user-space stacks of a testpmd that did not
+	# reach its prompt (guest/stuck-report.sh).
+	TP_PKGS=(dpdk-dev strace elfutils libnuma-dev libnuma1 libhugetlbfs-dev libhugetlbfs0)
 	for p in "${TP_PMDS[@]}"; do TP_PKGS+=("$(soname_policy_package "$p")"); done
 	TP_BUILD=$WORK/build-ppc64le-dpdk
 	TP_CROSS_INI=$WORK/sysroot-cross.ini
@@ -170,8 +172,8 @@ tp_build_version() {
 		fail "$TP_PLUGIN is not a ppc64le shared object: $(file -b "$TP_PLUGIN")"
 	local pmds=() p
 	for p in "${TP_PMDS[@]}"; do pmds+=("$(sysroot_lib "$p")"); done
-	sysroot_resolve "$SYSROOT/usr/bin/dpdk-testpmd" "$SYSROOT/usr/bin/strace" "$TP_PLUGIN" \
-		"$TP_INFO" "${pmds[@]}"
+	sysroot_resolve "$SYSROOT/usr/bin/dpdk-testpmd" "$SYSROOT/usr/bin/strace" \
+		"$SYSROOT/usr/bin/eu-stack" "$TP_PLUGIN" "$TP_INFO" "${pmds[@]}"
 	TP_SONAMES_OF[$1]="${SYSROOT_SONAMES[*]}"
 	tp_check_glibc
 	cc=$("${MESON_RUN[@]}" "${CROSS_CC}" -dumpfullversion 2>/dev/null || echo '?')
@@ -219,7 +221,7 @@ tp_build_from_source() {
 		cp -a "$bsys/$LIBDIR"/librte_*.so.* "$bsys/$LIBDIR/dpdk" "$SYSROOT/$LIBDIR/"
 		echo "$DPDK_VERSION source $DPDK_RELEASE proc-info" >"$SYSROOT/.dpdk-version"
 	fi
-	sysroot_add_packages strace libgcc-s1 libc6
+	sysroot_add_packages strace elfutils libgcc-s1 libc6
 	# The plugin and spapr-info: this machine's cross gcc against the build
 	# sysroot (the same glibc, libnuma and libhugetlbfs as DPDK's build).
 	MESON_RUN=()
@@ -239,8 +241,8 @@ tp_build_from_source() {
 		f=$(sysroot_lib "$p") || fail "DPDK $DPDK_VERSION built from source has no $p"
 		pmds+=("$f")
 	done
-	sysroot_resolve "$SYSROOT/usr/bin/dpdk-testpmd" "$SYSROOT/usr/bin/strace" "$TP_PLUGIN" \
-		"$TP_INFO" "${pmds[@]}"
+	sysroot_resolve "$SYSROOT/usr/bin/dpdk-testpmd" "$SYSROOT/usr/bin/strace" \
+		"$SYSROOT/usr/bin/eu-stack" "$TP_PLUGIN" "$TP_INFO" "${pmds[@]}"
 	TP_SONAMES_OF[$lts]="${SYSROOT_SONAMES[*]}"
 	tp_check_glibc
 	cc=$("$CROSS_CC" -dumpfullversion 2>/dev/null || echo '?')
@@ -275,8 +277,9 @@ tp_build_lowcap_run() {
 		fail "$TP_LOWCAP is not a static ppc64le binary: $(file -b "$TP_LOWCAP")"
 }
 
-# testpmd, strace, the libraries (by soname, in the multiarch directory the
-# dynamic loader searches), the PMD directory (symlinks, as Debian has them,
+# testpmd, strace, eu-stack and spapr-stuck-report (guest/stuck-report.sh:
+# where a testpmd that did not reach its prompt stopped), the libraries (by
+# soname, in the multiarch directory the dynamic loader searches), the PMD directory (symlinks, as Debian has them,
 # so that a PMD testpmd also links is the same object) and the plugin,
 # outside the PMD directory so that the baseline runs without it; all of
 # DPDK LTS $2. /etc/dpdk-version names the exact version for the records.
@@ -284,7 +287,10 @@ suite_testpmd_stage() {
 	local root=$1 so p
 	tp_select "$2"
 	mkdir -p "$root/usr/bin" "$root/$LIBDIR/$PMD_SUBDIR" "$root/lib64" "$root/opt/spapr-dpdk"
-	cp "$SYSROOT/usr/bin/dpdk-testpmd" "$SYSROOT/usr/bin/strace" "$root/usr/bin/"
+	cp "$SYSROOT/usr/bin/dpdk-testpmd" "$SYSROOT/usr/bin/strace" "$SYSROOT/usr/bin/eu-stack" \
+		"$root/usr/bin/"
+	cp "$SYSDIR/guest/stuck-report.sh" "$root/usr/bin/spapr-stuck-report"
+	chmod 755 "$root/usr/bin/spapr-stuck-report"
 	for so in ${TP_SONAMES_OF[$2]}; do
 		cp -L "$(sysroot_lib "$so")" "$root/$LIBDIR/$so"
 	done

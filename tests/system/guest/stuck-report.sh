@@ -1,0 +1,76 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: BSD-3-Clause
+# spapr-stuck-report PREFIX PID
+#
+# Process PID (a dpdk-testpmd that did not reach its prompt in time) is
+# about to be killed: say what each of its threads is doing, as
+# "@@ L PREFIX ..." records on standard output, so that a start-up that
+# stopped is told apart from a slow one, and the place it stopped is known
+# (testpmd's own printf output is in a stdio buffer that SIGKILL throws
+# away; only the EAL's log lines reach the log file).
+#
+#   thread TID comm=.. state=.. wchan=.. cpu_ticks=A->B (over 2 s; a
+#          thread that runs in user space gains ticks, a blocked one not)
+#          ctxt=VOL/NONVOL syscall=[/proc/PID/task/TID/syscall]
+#   kstack TID <frame>     the kernel stack (/proc/PID/task/TID/stack)
+#   tracer ...             the same line for its tracer (strace), if any
+#   ustack <eu-stack line> the user-space stack of every thread
+#
+# User-space stacks need ptrace, which the tracer (strace -f) holds: it is
+# killed first (SIGKILL; the kernel then detaches its tracees, exit_ptrace()
+# in kernel/ptrace.c, and PID keeps running as it was). Without eu-stack in
+# the initramfs, or when PID cannot be attached, a record says so.
+prefix=$1 pid=$2
+
+rec() { echo "@@ L $prefix $*"; }
+
+# utime+stime (fields 14 and 15 of stat) of thread directory $1; the comm
+# field may hold spaces, so counting starts after its closing parenthesis.
+ticks() {
+	# shellcheck disable=SC2046 # the fields of the file
+	set -- $(sed 's/^.*) //' "$1/stat" 2>/dev/null)
+	echo $((${12:-0} + ${13:-0}))
+}
+
+status_field() { sed -n "s/^$2:[[:space:]]*//p" "$1/status" 2>/dev/null | tr -s ' \t' '_'; }
+
+# One line for the task directory $1 (TID $2), $3 its ticks 2 s earlier.
+task_line() {
+	rec "$4 $2 comm=$(cat "$1/comm" 2>/dev/null) state=$(status_field "$1" State)" \
+	    "wchan=$(cat "$1/wchan" 2>/dev/null) cpu_ticks=$3->$(ticks "$1")" \
+	    "ctxt=$(status_field "$1" voluntary_ctxt_switches)/$(status_field "$1" nonvoluntary_ctxt_switches)" \
+	    "syscall=[$(cat "$1/syscall" 2>/dev/null)]"
+}
+
+[ -d "/proc/$pid" ] || { rec "process $pid already gone: no thread records"; exit 0; }
+tracer=$(status_field "/proc/$pid" TracerPid)
+[ "$tracer" = 0 ] && tracer=''
+rec "process $pid tracer=${tracer:-none} threads=$(status_field "/proc/$pid" Threads)" \
+    "vmrss=$(status_field "/proc/$pid" VmRSS) uptime=$(cut -d' ' -f1 /proc/uptime)"
+before=''
+for t in /proc/"$pid"/task/*; do before="$before ${t##*/}:$(ticks "$t")"; done
+[ -n "$tracer" ] && tracer_before=$(ticks "/proc/$tracer")
+sleep 2
+for t in /proc/"$pid"/task/*; do
+	tid=${t##*/} was='?'
+	for b in $before; do [ "${b%%:*}" = "$tid" ] && was=${b#*:}; done
+	task_line "$t" "$tid" "$was" thread
+	sed "s/^/@@ L $prefix kstack $tid /" "$t/stack" 2>/dev/null
+done
+if [ -n "$tracer" ] && [ -d "/proc/$tracer" ]; then
+	task_line "/proc/$tracer" "$tracer" "${tracer_before:-?}" tracer
+	sed "s/^/@@ L $prefix kstack tracer /" "/proc/$tracer/stack" 2>/dev/null
+fi
+
+command -v eu-stack >/dev/null 2>&1 || { rec "ustack: no eu-stack in this initramfs"; exit 0; }
+if [ -n "$tracer" ] && [ -d "/proc/$tracer" ]; then
+	kill -9 "$tracer" 2>/dev/null
+	w=0
+	while [ "$(status_field "/proc/$pid" TracerPid)" != 0 ] && [ $w -lt 50 ]; do
+		usleep 100000
+		w=$((w + 1))
+	done
+fi
+# Frames beyond 40 per thread say nothing more about where it waits.
+timeout 60 eu-stack -m -n 40 -p "$pid" 2>&1 | head -n 300 | sed "s/^/@@ L $prefix ustack /"
+exit 0
