@@ -14,6 +14,9 @@
 #          ctxt=VOL/NONVOL syscall=[/proc/PID/task/TID/syscall]
 #   kstack TID <frame>     the kernel stack (/proc/PID/task/TID/stack)
 #   tracer ...             the same line for its tracer (strace), if any
+#   guest loadavg=[..]     and "other PID ..." for every other process that
+#                          runs (R) or waits uninterruptibly (D, with its
+#                          kernel stack)
 #   ustack <eu-stack line> the user-space stack of every thread
 #
 # User-space stacks need ptrace, which the tracer (strace -f) holds: it is
@@ -61,6 +64,20 @@ if [ -n "$tracer" ] && [ -d "/proc/$tracer" ]; then
 	task_line "/proc/$tracer" "$tracer" "${tracer_before:-?}" tracer
 	sed "s/^/@@ L $prefix kstack tracer /" "/proc/$tracer/stack" 2>/dev/null
 fi
+
+# The rest of the guest: a kernel thread or another process that runs or
+# waits uninterruptibly (D) may be what testpmd waits for.
+rec "guest loadavg=[$(cat /proc/loadavg)]"
+for s in /proc/[0-9]*/stat; do
+	d=${s%/stat} o=${s#/proc/}
+	o=${o%/stat}
+	[ "$o" = "$pid" ] || [ "$o" = "$$" ] && continue
+	# shellcheck disable=SC2046 # the fields of the file
+	set -- $(sed 's/^.*) //' "$s" 2>/dev/null)
+	case ${1:-} in R|D) ;; *) continue ;; esac
+	rec "other $o comm=$(cat "$d/comm" 2>/dev/null) state=$1 wchan=$(cat "$d/wchan" 2>/dev/null)"
+	[ "$1" = D ] && sed "s/^/@@ L $prefix kstack other $o /" "$d/stack" 2>/dev/null
+done
 
 command -v eu-stack >/dev/null 2>&1 || { rec "ustack: no eu-stack in this initramfs"; exit 0; }
 if [ -n "$tracer" ] && [ -d "/proc/$tracer" ]; then
