@@ -17,7 +17,8 @@
 #   guest loadavg=[..]     and "other PID ..." for every other process that
 #                          runs (R) or waits uninterruptibly (D, with its
 #                          kernel stack)
-#   ustack <eu-stack line> the user-space stack of every thread
+#   ustack <eu-stack line> the user-space stack of every thread (frames
+#                          with build-id@load address+offset)
 #
 # User-space stacks need ptrace, which the tracer (strace -f) holds: it is
 # killed first (SIGKILL; the kernel then detaches its tracees, exit_ptrace()
@@ -89,5 +90,9 @@ if [ -n "$tracer" ] && [ -d "/proc/$tracer" ]; then
 	done
 fi
 # Frames beyond 40 per thread say nothing more about where it waits.
-timeout 60 eu-stack -m -n 40 -p "$pid" 2>&1 | head -n 300 | sed "s/^/@@ L $prefix ustack /"
+# Debian strips DPDK's libraries and testpmd to their dynamic symbols: -b
+# adds each frame's build-id, load address and offset, which name the
+# function offline with the package's debug symbols (eu-addr2line -e, or
+# debuginfod by build-id); the plugin keeps its own symbols.
+timeout 60 eu-stack -m -b -n 40 -p "$pid" 2>&1 | head -n 400 | sed "s/^/@@ L $prefix ustack /"
 exit 0
