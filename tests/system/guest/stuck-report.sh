@@ -50,7 +50,7 @@ task_line() {
 tracer=$(status_field "/proc/$pid" TracerPid)
 [ "$tracer" = 0 ] && tracer=''
 rec "process $pid tracer=${tracer:-none} threads=$(status_field "/proc/$pid" Threads)" \
-    "vmrss=$(status_field "/proc/$pid" VmRSS) uptime=$(cut -d' ' -f1 /proc/uptime)"
+    "vmrss=$(status_field "/proc/$pid" VmRSS) uptime=$(cut -d' ' -f1 /proc/uptime) epoch=$(date +%s)"
 before=''
 for t in /proc/"$pid"/task/*; do before="$before ${t##*/}:$(ticks "$t")"; done
 [ -n "$tracer" ] && tracer_before=$(ticks "/proc/$tracer")

@@ -87,10 +87,14 @@ lc_memargs() {
 # Process $1 exists and is not a zombie.
 lc_alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
 
-# The pid of the running dpdk-testpmd (under strace, $! is strace's).
+# The pid of the running dpdk-testpmd (under strace, $! is strace's); not
+# a zombie of an earlier session (lc_start kills a stuck one after its
+# strace, and init, its new parent, reaps it late).
 lc_testpmd_pid() {
 	for c in /proc/[0-9]*/comm; do
-		[ "$(cat "$c" 2>/dev/null)" = dpdk-testpmd ] && { c=${c%/comm}; echo "${c#/proc/}"; return 0; }
+		[ "$(cat "$c" 2>/dev/null)" = dpdk-testpmd ] || continue
+		c=${c%/comm}
+		lc_alive "${c#/proc/}" && { echo "${c#/proc/}"; return 0; }
 	done
 	return 1
 }

@@ -8,7 +8,8 @@
 #   baseline  no plugin: stock DPDK's own sPAPR code
 # (the baseline runs last: if it fails it may leave the PE in a state that
 # says nothing about the plugin). Each run is under strace, which counts
-# the VFIO ioctls until testpmd's prompt. Forwarding: "start tx_first",
+# the VFIO ioctls until testpmd's prompt (-ttt: in a log tail, how long
+# before spapr-stuck-report's epoch= the last one was). Forwarding: "start tx_first",
 # io mode, so the first burst circulates NIC0 -> hub -> NIC1 -> ... .
 # Records: @@ P (one line per mode), @@ W (window / plan lines),
 # @@ E (error lines), @@ L (log tail when a run did not start; when it
@@ -77,10 +78,14 @@ kill_children() {
 	return 0
 }
 
-# The pid of the running dpdk-testpmd (under strace, $! is strace's).
+# The pid of the running dpdk-testpmd (under strace, $! is strace's); not
+# a zombie of an earlier run (a killed testpmd whose strace was killed
+# first is reparented to init, which reaps it late).
 testpmd_pid() {
 	for c in /proc/[0-9]*/comm; do
-		[ "$(cat "$c" 2>/dev/null)" = dpdk-testpmd ] && { c=${c%/comm}; echo "${c#/proc/}"; return 0; }
+		[ "$(cat "$c" 2>/dev/null)" = dpdk-testpmd ] || continue
+		c=${c%/comm}
+		alive "${c#/proc/}" && { echo "${c#/proc/}"; return 0; }
 	done
 	return 1
 }
@@ -114,7 +119,7 @@ run_mode() {
 	exec 3<>"$fifo"
 	t0=$(uptime_s)
 	# shellcheck disable=SC2086 # the argument lists are word lists
-	"$@" env ${opts:+SPAPR_DPDK_OPTS=$opts} strace -f -qq -e trace=ioctl -o "$st" \
+	"$@" env ${opts:+SPAPR_DPDK_OPTS=$opts} strace -f -qq -ttt -e trace=ioctl -o "$st" \
 		dpdk-testpmd --lcores 0@0,1@0 -n 1 --file-prefix "tp$name" $MEMARGS $ALLOW $pargs \
 		--log-level=lib.eal:debug --log-level=bus.spapr:info $PMD_LOG \
 		-- -i --total-num-mbufs=4096 --rxd=256 --txd=256 --forward-mode=io \
@@ -238,13 +243,14 @@ run_mode baseline any "" ""
 # va_starts SET N [EAL ARGS]: N start-ups of testpmd with the plugin, to the
 # prompt and out at once, with --no-huge (IOVA as VA, the window at 0 must
 # reach DPDK's memory): where the memory landed and the window each time, as
-# "@@ V set=SET start=I exit=RC high=0|1 <plan> | <memory line>" (high: the
-# plugin's WARNING that the memory is not at DPDK's address hint).
+# "@@ V set=SET start=I exit=RC high=0|1 <plan> | <memory line> | s=S" (high:
+# the plugin's WARNING that the memory is not at DPDK's address hint; S the
+# guest seconds to the prompt and out, exit 124 when TP_START_TIMEOUT ended it).
 va_starts() {
 	vset=$1 n=$2 i=1
 	shift 2
 	while [ "$i" -le "$n" ]; do
-		log=/tmp/va-$vset-$i.log
+		log=/tmp/va-$vset-$i.log v0=$(uptime_s)
 		# shellcheck disable=SC2086 # word lists
 		echo quit | timeout "$TP_START_TIMEOUT" dpdk-testpmd --lcores 0@0,1@0 -n 1 \
 			--file-prefix tpva $MEMARGS $ALLOW -d $PLUGIN "$@" --log-level=bus.spapr:info \
@@ -253,7 +259,7 @@ va_starts() {
 		plan=$(sed -n 's/^spapr: plan: container 0 ([^)]*): \(.*window [^ ]* [0-9]* KiB TCEs, [0-9]* level(s)\).* locked \([0-9]*\) KiB.*/\1, locked \2 KiB/p' "$log" | head -n 1)
 		mem=$(sed -n 's/^spapr: memory for IOVA as VA: //p' "$log" | head -n 1)
 		high=$(grep -c 'not at its address hint' "$log")
-		echo "@@ V set=$vset start=$i exit=$rc high=$high ${plan:-no plan} | ${mem:-no memory line}" >>/tmp/results.txt
+		echo "@@ V set=$vset start=$i exit=$rc high=$high ${plan:-no plan} | ${mem:-no memory line} | s=$(elapsed_s "$v0")" >>/tmp/results.txt
 		grep -m1 'not at its address hint' "$log" | sed "s/^/@@ V set=$vset start=$i /" >>/tmp/results.txt
 		i=$((i + 1))
 	done
