@@ -28,13 +28,19 @@ prefix=$1 pid=$2
 
 rec() { echo "@@ L $prefix $*"; }
 
-# utime+stime (fields 14 and 15 of stat) of thread directory $1; the comm
-# field may hold spaces, so counting starts after its closing parenthesis.
-ticks() {
-	# shellcheck disable=SC2046 # the fields of the file
-	set -- $(sed 's/^.*) //' "$1/stat" 2>/dev/null)
-	echo $((${12:-0} + ${13:-0}))
+# Stat file $1: ST its state (field 3), TK utime+stime (fields 14 and 15).
+# Read by the shell itself: on a loaded host a fork and exec per process of
+# the guest costs seconds under TCG. The comm field may hold spaces, so
+# counting starts after its closing parenthesis.
+stat_read() {
+	ST='' TK=0
+	read -r l <"$1" 2>/dev/null || return 1
+	# shellcheck disable=SC2086 # the fields of the line
+	set -- ${l##*) }
+	ST=${1:-} TK=$((${12:-0} + ${13:-0}))
 }
+
+ticks() { stat_read "$1/stat"; echo "$TK"; }
 
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "$1/status" 2>/dev/null | tr -s ' \t' '_'; }
 
@@ -73,11 +79,10 @@ for s in /proc/[0-9]*/stat; do
 	d=${s%/stat} o=${s#/proc/}
 	o=${o%/stat}
 	[ "$o" = "$pid" ] || [ "$o" = "$$" ] && continue
-	# shellcheck disable=SC2046 # the fields of the file
-	set -- $(sed 's/^.*) //' "$s" 2>/dev/null)
-	case ${1:-} in R|D) ;; *) continue ;; esac
-	rec "other $o comm=$(cat "$d/comm" 2>/dev/null) state=$1 wchan=$(cat "$d/wchan" 2>/dev/null)"
-	[ "$1" = D ] && sed "s/^/@@ L $prefix kstack other $o /" "$d/stack" 2>/dev/null
+	stat_read "$s" || continue
+	case $ST in R|D) ;; *) continue ;; esac
+	rec "other $o comm=$(cat "$d/comm" 2>/dev/null) state=$ST wchan=$(cat "$d/wchan" 2>/dev/null)"
+	[ "$ST" = D ] && sed "s/^/@@ L $prefix kstack other $o /" "$d/stack" 2>/dev/null
 done
 
 command -v eu-stack >/dev/null 2>&1 || { rec "ustack: no eu-stack in this initramfs"; exit 0; }
@@ -89,6 +94,7 @@ if [ -n "$tracer" ] && [ -d "/proc/$tracer" ]; then
 		w=$((w + 1))
 	done
 fi
+rec "ustack epoch=$(date +%s)"
 # Frames beyond 40 per thread say nothing more about where it waits.
 # Debian strips DPDK's libraries and testpmd to their dynamic symbols: -b
 # adds each frame's build-id, load address and offset, which name the

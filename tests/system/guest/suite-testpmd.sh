@@ -210,7 +210,9 @@ run_mode() {
 		grep -v 'Set IOMMU type 1 ' | sed "s/^/@@ E mode=$name /" | head -n 8 >>/tmp/results.txt
 	if [ $started != yes ]; then
 		tail -n 25 "$log" | sed "s/^/@@ L mode=$name /" >>/tmp/results.txt
-		tail -n 8 "$st" | sed "s/^/@@ L mode=$name strace: /" >>/tmp/results.txt
+		# awk ends every line: a strace killed mid-line (spapr-stuck-report)
+		# leaves the file without a final newline.
+		tail -n 8 "$st" | awk -v p="@@ L mode=$name strace: " '{ print p $0 }' >>/tmp/results.txt
 	fi
 }
 
