@@ -34,9 +34,9 @@ rec() { echo "@@ L $prefix $*"; }
 # counting starts after its closing parenthesis.
 stat_read() {
 	ST='' TK=0
-	read -r l <"$1" 2>/dev/null || return 1
+	read -r l 2>/dev/null <"$1" || return 1
 	# shellcheck disable=SC2086 # the fields of the line
-	set -- ${l##*) }
+	set -- ${l##*") "}
 	ST=${1:-} TK=$((${12:-0} + ${13:-0}))
 }
 
