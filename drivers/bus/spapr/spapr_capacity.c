@@ -122,8 +122,8 @@ void spapr_capacity_plan(struct spapr_capacity *cap)
 
 	memset(cap, 0, sizeof(*cap));
 	/* Device hotplug plans under DPDK's memory lock and the plugin's
-	 * (spapr.mem_locked): no second read lock, no second mutex lock. */
-	if (spapr.mem_locked)
+	 * (spapr_mem_locked): no second read lock, no second mutex lock. */
+	if (RTE_PER_LCORE(spapr_mem_locked))
 		rte_memseg_list_walk_thread_unsafe(list_walk, seen);
 	else
 		rte_memseg_list_walk(list_walk, seen);
@@ -140,14 +140,14 @@ void spapr_capacity_plan(struct spapr_capacity *cap)
 	/* The validator reads these under the lock the memory events take
 	 * (after the EAL's, which the walks above take): taken here only
 	 * after the walks, and only when hotplug does not hold it already. */
-	if (!spapr.mem_locked)
+	if (!RTE_PER_LCORE(spapr_mem_locked))
 		spapr_mem_lock();
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
 		nodes[s].present = seen[s].present;
 		nodes[s].va = seen[s].va;
 		nodes[s].page_sizes = seen[s].page_sizes;
 	}
-	if (!spapr.mem_locked)
+	if (!RTE_PER_LCORE(spapr_mem_locked))
 		spapr_mem_unlock();
 	cap->growth = may > present ? may - present : 0;
 	if (by_va[0] && !by_hp[0])

@@ -59,6 +59,8 @@
 
 #include "spapr_priv.h"
 
+RTE_DEFINE_PER_LCORE(bool, spapr_mem_locked);
+
 static struct rte_bus *hp_bus;
 static rte_bus_plug_t bus_plug;
 static rte_bus_unplug_t bus_unplug;
@@ -68,12 +70,12 @@ static void hp_lock(void)
 {
 	rte_mcfg_mem_read_lock();
 	spapr_mem_lock();
-	spapr.mem_locked = true;
+	RTE_PER_LCORE(spapr_mem_locked) = true;
 }
 
 static void hp_unlock(void)
 {
-	spapr.mem_locked = false;
+	RTE_PER_LCORE(spapr_mem_locked) = false;
 	spapr_mem_unlock();
 	rte_mcfg_mem_read_unlock();
 }

@@ -253,7 +253,8 @@ static int collect_check_aligned(const struct collect *c)
  */
 int spapr_memseg_walk(rte_memseg_walk_t fn, void *arg)
 {
-	return spapr.mem_locked ? rte_memseg_walk_thread_unsafe(fn, arg) : rte_memseg_walk(fn, arg);
+	return RTE_PER_LCORE(spapr_mem_locked) ? rte_memseg_walk_thread_unsafe(fn, arg) :
+						  rte_memseg_walk(fn, arg);
 }
 
 /* All DPDK memory present now (initial memory fires no mem events). */

@@ -8,6 +8,7 @@
 
 #include <rte_log.h>
 #include <rte_memory.h>
+#include <rte_per_lcore.h>
 
 struct rte_device;
 
@@ -89,7 +90,6 @@ struct spapr_state {
 	bool cb_registered;
 	bool backend_from_env;		/* backend=model set by SPAPR_DPDK_OPTS only */
 	bool one_group_per_container;	/* pseries: windows cannot be shared */
-	bool mem_locked;		/* the caller holds DPDK's memory lock */
 	const struct spapr_hotplug_ops *hotplug;	/* set when plug/unplug are wrapped */
 	bool secondary;			/* a secondary process: the primary set DMA up */
 	uint64_t mem_bytes, mem_events, mem_event_errors;
@@ -100,6 +100,13 @@ struct spapr_state {
 };
 
 extern struct spapr_state spapr;
+
+/*
+ * True while this thread holds DPDK's memory lock and the plugin's (device
+ * hotplug, hp_lock): its walks then take no second lock. Per thread, so
+ * that no other thread reads it as its own.
+ */
+RTE_DECLARE_PER_LCORE(bool, spapr_mem_locked);
 
 /* spapr_setup.c */
 int spapr_setup_model(void);
@@ -151,7 +158,7 @@ bool spapr_hotplug_release_deferred(void);
 void spapr_release(void);
 
 /* spapr_mem.c */
-/* rte_memseg_walk, or its thread-unsafe form when spapr.mem_locked. */
+/* rte_memseg_walk, or its thread-unsafe form when spapr_mem_locked. */
 int spapr_memseg_walk(rte_memseg_walk_t fn, void *arg);
 /* 0 if container @c gives every page the IOVA DPDK already hands out (and
  * rte_spapr_dma_map memory the IOVA of the other containers); else -EXDEV

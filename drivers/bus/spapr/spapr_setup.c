@@ -222,7 +222,7 @@ void spapr_policy_from_opts(struct spapr_dma_policy *pol)
 	pol->page_shift = o->page_shift;
 	pol->window_size = o->window_size;
 	pol->table_budget = o->table_budget;
-	if (spapr.eal_va && spapr.mem_locked)
+	if (spapr.eal_va && RTE_PER_LCORE(spapr_mem_locked))
 		rte_memseg_list_walk_thread_unsafe(top_walk, &top);
 	else if (spapr.eal_va)
 		rte_memseg_list_walk(top_walk, &top);
