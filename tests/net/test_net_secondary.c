@@ -45,16 +45,24 @@ const char *__lsan_default_suppressions(void)
 	return "leak:librte_bus_vdev.so\n";
 }
 
-/* The secondary gets the vdevs from the primary, as dpdk-proc-info does. */
+/*
+ * The secondary gets the vdevs from the primary, as dpdk-proc-info does. It
+ * maps DPDK's memory at the primary's addresses: where DPDK's own hint
+ * cannot be used (under ASan it lies in the shadow gap) the kernel puts the
+ * memory among the mappings of the moment, which the secondary may hold
+ * itself, and its memory init then fails now and then. A fixed base far
+ * from mmap's area and ASan's keeps the addresses free in both.
+ */
 static int eal_init(const char *self, const char *prefix, bool secondary)
 {
 	char *eal[] = { (char *)self, "-l", "0", "-m", "48", "--no-pci", "--no-telemetry",
 			"--file-prefix", (char *)prefix, "--huge-dir", (char *)huge,
+			"--base-virtaddr=0x500000000000",
 			"--iova-mode=pa", "-a", "bus=spapr,backend=model,profile=powernv9",
 			secondary ? "--proc-type=secondary" : "--vdev",
 			secondary ? NULL : "net_spapr_model0", "--vdev", "net_spapr_model1", NULL };
 
-	return rte_eal_init(secondary ? 15 : 18, eal);
+	return rte_eal_init(secondary ? 16 : 19, eal);
 }
 
 static bool log_has_once(FILE *f, const char *needle)
